@@ -1,0 +1,34 @@
+namespace SlimLLM.Errors;
+
+/// <summary>
+/// A failure caused by user input (a file, a setting, a missing dependency) rather than by a bug.
+/// The command line prints it as one line, without a stack trace, and exits with <see cref="ExitCode"/>.
+/// </summary>
+public class SlimLLMException : Exception
+{
+    public SlimLLMException(string? file, string cause, string? fix = null, int? line = null, int? column = null, int exitCode = 2, Exception? inner = null)
+        : base(Format(file, cause, fix, line, column), inner)
+    {
+        File = file;
+        Cause = cause;
+        Fix = fix;
+        Line = line;
+        Column = column;
+        ExitCode = exitCode;
+    }
+
+    /// <summary>The file the problem is in, when there is one.</summary>
+    public string? File { get; }
+    public string Cause { get; }
+    /// <summary>What the user can do about it.</summary>
+    public string? Fix { get; }
+    public int? Line { get; }
+    public int? Column { get; }
+    public int ExitCode { get; }
+
+    private static string Format(string? file, string cause, string? fix, int? line, int? column)
+    {
+        var where = file is null ? "" : line is null ? $"{file}: " : column is null ? $"{file}({line}): " : $"{file}({line},{column}): ";
+        return fix is null ? where + cause : $"{where}{cause} {fix}";
+    }
+}

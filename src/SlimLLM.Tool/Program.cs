@@ -1,0 +1,1 @@
+Console.WriteLine($"torch {SlimLLM.TorchCheck.Version()} sum={SlimLLM.TorchCheck.Sum()}");
