@@ -1,1 +1,1 @@
-Console.WriteLine($"torch {SlimLLM.TorchCheck.Version()} sum={SlimLLM.TorchCheck.Sum()}");
+Console.WriteLine("slimllm: command line arrives with the model loader.");
