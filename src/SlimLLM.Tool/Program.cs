@@ -1,1 +1,11 @@
-Console.WriteLine("slimllm: command line arrives with the model loader.");
+using System.CommandLine;
+using SlimLLM.Tool.Cli;
+using SlimLLM.Tool.Commands;
+
+var root = new RootCommand("slimllm: structured pruning of LLaMA-family models with the SlimLLM method (arXiv 2505.22689).")
+{
+    InspectCommand.Create(),
+    EvalCommand.Create(),
+    GenerateCommand.Create(),
+};
+return ErrorHandling.Run(() => root.Parse(args).Invoke());

@@ -1,0 +1,71 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlimLLM.Models;
+
+/// <summary>
+/// The tensors of one decoder layer in Hugging Face layout: projection weights are [out, in] as in torch.nn.Linear,
+/// q/k rows in the rotate-half RoPE order. Biases are null when the projection has none.
+/// </summary>
+public sealed class DecoderLayerWeights : IDisposable
+{
+    public required Tensor InputNorm { get; init; }
+    public required Tensor Q { get; init; }
+    public required Tensor K { get; init; }
+    public required Tensor V { get; init; }
+    public required Tensor O { get; init; }
+    public Tensor? QBias { get; init; }
+    public Tensor? KBias { get; init; }
+    public Tensor? VBias { get; init; }
+    public Tensor? OBias { get; init; }
+    public required Tensor PostAttentionNorm { get; init; }
+    public required Tensor Gate { get; init; }
+    public required Tensor Up { get; init; }
+    public required Tensor Down { get; init; }
+    public Tensor? GateBias { get; init; }
+    public Tensor? UpBias { get; init; }
+    public Tensor? DownBias { get; init; }
+
+    /// <summary>(Hugging Face suffix under model.layers.N., tensor) for every tensor present.</summary>
+    public IEnumerable<(string Suffix, Tensor Tensor)> Named()
+    {
+        yield return ("input_layernorm.weight", InputNorm);
+        yield return ("self_attn.q_proj.weight", Q);
+        if (QBias is not null) yield return ("self_attn.q_proj.bias", QBias);
+        yield return ("self_attn.k_proj.weight", K);
+        if (KBias is not null) yield return ("self_attn.k_proj.bias", KBias);
+        yield return ("self_attn.v_proj.weight", V);
+        if (VBias is not null) yield return ("self_attn.v_proj.bias", VBias);
+        yield return ("self_attn.o_proj.weight", O);
+        if (OBias is not null) yield return ("self_attn.o_proj.bias", OBias);
+        yield return ("post_attention_layernorm.weight", PostAttentionNorm);
+        yield return ("mlp.gate_proj.weight", Gate);
+        if (GateBias is not null) yield return ("mlp.gate_proj.bias", GateBias);
+        yield return ("mlp.up_proj.weight", Up);
+        if (UpBias is not null) yield return ("mlp.up_proj.bias", UpBias);
+        yield return ("mlp.down_proj.weight", Down);
+        if (DownBias is not null) yield return ("mlp.down_proj.bias", DownBias);
+    }
+
+    public ProjectionBiases Biases => new(QBias is not null, KBias is not null, VBias is not null, OBias is not null,
+        GateBias is not null, UpBias is not null, DownBias is not null);
+
+    /// <summary>A copy on <paramref name="device"/> in <paramref name="dtype"/> (norm weights included).</summary>
+    public DecoderLayerWeights To(Device device, ScalarType dtype)
+    {
+        Tensor C(Tensor t) => t.to(dtype, device).detach();
+        Tensor? CO(Tensor? t) => t is null ? null : C(t);
+        return new DecoderLayerWeights
+        {
+            InputNorm = C(InputNorm), Q = C(Q), K = C(K), V = C(V), O = C(O),
+            QBias = CO(QBias), KBias = CO(KBias), VBias = CO(VBias), OBias = CO(OBias),
+            PostAttentionNorm = C(PostAttentionNorm), Gate = C(Gate), Up = C(Up), Down = C(Down),
+            GateBias = CO(GateBias), UpBias = CO(UpBias), DownBias = CO(DownBias),
+        };
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, t) in Named()) t.Dispose();
+    }
+}

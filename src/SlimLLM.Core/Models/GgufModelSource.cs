@@ -1,0 +1,157 @@
+using SlimLLM.Errors;
+using SlimLLM.IO.Gguf;
+using SlimLLM.Tokenization;
+using static TorchSharp.torch;
+
+namespace SlimLLM.Models;
+
+/// <summary>
+/// A GGUF v3 file of the <c>llama</c> architecture (or <c>deci</c>, whose head counts and FFN widths are per-layer arrays).
+/// Weights are presented in Hugging Face layout: q/k rows are un-permuted from llama.cpp's interleaved RoPE order.
+/// </summary>
+public sealed class GgufModelSource : IModelSource
+{
+    private static readonly string[] SupportedArchitectures = ["llama", "deci"];
+    private readonly GgufFile _file;
+    private readonly Lazy<ITokenizer> _tokenizer;
+
+    public GgufModelSource(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        _file = GgufFile.Open(Path);
+        try
+        {
+            Config = ReadConfig(_file);
+            _tokenizer = new Lazy<ITokenizer>(() => TokenizerLoader.FromGguf(_file));
+        }
+        catch
+        {
+            _file.Dispose();
+            throw;
+        }
+    }
+
+    public string Path { get; }
+    public string Format => "gguf";
+    public ModelConfig Config { get; }
+    public ITokenizer Tokenizer => _tokenizer.Value;
+    public GgufFile File => _file;
+
+    public Tensor LoadEmbedding() => _file.Load("token_embd.weight");
+    public Tensor LoadLmHead() => _file.Load(_file.Contains("output.weight") ? "output.weight" : "token_embd.weight");
+    public Tensor LoadFinalNorm() => _file.Load("output_norm.weight");
+
+    public DecoderLayerWeights LoadLayer(int index)
+    {
+        var p = $"blk.{index}.";
+        var layer = Config.Layers[index];
+        Tensor L(string s) => _file.Load(p + s);
+        Tensor? B(string s) => _file.Contains(p + s) ? _file.Load(p + s) : null;
+        Tensor Unpermute(Tensor t, int heads) { using (t) return GgufLlamaLayout.UnpermuteQK(t, heads); }
+        Tensor? UnpermuteOpt(Tensor? t, int heads) => t is null ? null : Unpermute(t, heads);
+        return new DecoderLayerWeights
+        {
+            InputNorm = L("attn_norm.weight"),
+            Q = Unpermute(L("attn_q.weight"), layer.NumHeads), QBias = UnpermuteOpt(B("attn_q.bias"), layer.NumHeads),
+            K = Unpermute(L("attn_k.weight"), layer.NumKeyValueHeads), KBias = UnpermuteOpt(B("attn_k.bias"), layer.NumKeyValueHeads),
+            V = L("attn_v.weight"), VBias = B("attn_v.bias"),
+            O = L("attn_output.weight"), OBias = B("attn_output.bias"),
+            PostAttentionNorm = L("ffn_norm.weight"),
+            Gate = L("ffn_gate.weight"), GateBias = B("ffn_gate.bias"),
+            Up = L("ffn_up.weight"), UpBias = B("ffn_up.bias"),
+            Down = L("ffn_down.weight"), DownBias = B("ffn_down.bias"),
+        };
+    }
+
+    private static ModelConfig ReadConfig(GgufFile f)
+    {
+        var m = f.Metadata;
+        var arch = m.GetString("general.architecture");
+        if (!SupportedArchitectures.Contains(arch))
+            throw new SlimLLMException(f.Path, $"GGUF architecture '{arch}' is not supported.", $"Supported: {string.Join(", ", SupportedArchitectures)} (LLaMA family).");
+        int hidden = m.GetInt($"{arch}.embedding_length");
+        int layers = m.GetInt($"{arch}.block_count");
+        var heads = PerLayer(m, $"{arch}.attention.head_count", layers);
+        var kvHeads = m.Contains($"{arch}.attention.head_count_kv") ? PerLayer(m, $"{arch}.attention.head_count_kv", layers) : heads;
+        var ffn = PerLayer(m, $"{arch}.feed_forward_length", layers);
+        int headDim = m.Contains($"{arch}.attention.key_length") ? m.GetInt($"{arch}.attention.key_length")
+            : m.Contains($"{arch}.rope.dimension_count") ? m.GetInt($"{arch}.rope.dimension_count") : hidden / heads.Max();
+        int vocab = m.Contains("tokenizer.ggml.tokens") ? m.GetStringArray("tokenizer.ggml.tokens").Length : (int)f.Info("token_embd.weight").Shape[0];
+
+        var layerConfigs = new List<DecoderLayerConfig>(layers);
+        for (int i = 0; i < layers; i++)
+        {
+            var p = $"blk.{i}.";
+            var biases = new ProjectionBiases(f.Contains(p + "attn_q.bias"), f.Contains(p + "attn_k.bias"), f.Contains(p + "attn_v.bias"),
+                f.Contains(p + "attn_output.bias"), f.Contains(p + "ffn_gate.bias"), f.Contains(p + "ffn_up.bias"), f.Contains(p + "ffn_down.bias"));
+            if (kvHeads[i] <= 0 || heads[i] % kvHeads[i] != 0)
+                throw new SlimLLMException(f.Path, $"layer {i} has {heads[i]} heads, not a multiple of its {kvHeads[i]} KV heads.");
+            layerConfigs.Add(new DecoderLayerConfig(heads[i], kvHeads[i], ffn[i], biases));
+        }
+        var config = new ModelConfig
+        {
+            Architecture = "LlamaForCausalLM",
+            HiddenSize = hidden,
+            VocabSize = vocab,
+            HeadDim = headDim,
+            Layers = layerConfigs,
+            RmsNormEps = m.Contains($"{arch}.attention.layer_norm_rms_epsilon") ? m.GetDouble($"{arch}.attention.layer_norm_rms_epsilon") : 1e-5,
+            RopeTheta = m.Contains($"{arch}.rope.freq_base") ? m.GetDouble($"{arch}.rope.freq_base") : 10000.0,
+            MaxPositionEmbeddings = m.GetInt($"{arch}.context_length", 2048),
+            TieWordEmbeddings = !f.Contains("output.weight"),
+            BosTokenId = m.Contains("tokenizer.ggml.bos_token_id") ? m.GetInt("tokenizer.ggml.bos_token_id") : null,
+            EosTokenId = m.Contains("tokenizer.ggml.eos_token_id") ? m.GetInt("tokenizer.ggml.eos_token_id") : null,
+            TorchDtype = f.Info("blk.0.attn_q.weight").DType switch
+            {
+                IO.TensorDType.F16 => "float16",
+                IO.TensorDType.BF16 => "bfloat16",
+                _ => "float32",
+            },
+        };
+        ValidateShapes(f, config);
+        return config;
+    }
+
+    private static int[] PerLayer(GgufMetadata m, string key, int layers)
+    {
+        var v = m[key];
+        if (!v.IsArray) return Enumerable.Repeat(m.GetInt(key), layers).ToArray();
+        var arr = m.GetIntArray(key);
+        if (arr.Length != layers)
+            throw new SlimLLMException(m.Path, $"GGUF metadata '{key}' has {arr.Length} entries for {layers} layers.", "The file is corrupt or inconsistent.");
+        return arr;
+    }
+
+    private static void ValidateShapes(GgufFile f, ModelConfig c)
+    {
+        void Expect(string name, params long[] shape)
+        {
+            if (!f.Contains(name))
+                throw new SlimLLMException(f.Path, $"has no tensor '{name}', which its metadata implies.", "The file is incomplete or not a LLaMA model.");
+            var actual = f.Info(name).Shape;
+            if (!actual.SequenceEqual(shape))
+                throw new SlimLLMException(f.Path, $"tensor '{name}' has shape [{string.Join(", ", actual)}] but the metadata implies [{string.Join(", ", shape)}].",
+                    "The file is corrupt or was written by an unsupported converter.");
+        }
+        long d = c.HiddenSize, hd = c.HeadDim;
+        Expect("token_embd.weight", c.VocabSize, d);
+        Expect("output_norm.weight", d);
+        if (f.Contains("output.weight")) Expect("output.weight", c.VocabSize, d);
+        for (int i = 0; i < c.NumLayers; i++)
+        {
+            var l = c.Layers[i];
+            var p = $"blk.{i}.";
+            Expect(p + "attn_norm.weight", d);
+            Expect(p + "ffn_norm.weight", d);
+            Expect(p + "attn_q.weight", l.NumHeads * hd, d);
+            Expect(p + "attn_k.weight", l.NumKeyValueHeads * hd, d);
+            Expect(p + "attn_v.weight", l.NumKeyValueHeads * hd, d);
+            Expect(p + "attn_output.weight", d, l.NumHeads * hd);
+            Expect(p + "ffn_gate.weight", l.IntermediateSize, d);
+            Expect(p + "ffn_up.weight", l.IntermediateSize, d);
+            Expect(p + "ffn_down.weight", d, l.IntermediateSize);
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+}

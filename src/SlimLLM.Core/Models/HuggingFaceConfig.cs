@@ -1,0 +1,180 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SlimLLM.Errors;
+
+namespace SlimLLM.Models;
+
+/// <summary>
+/// Reads and writes Hugging Face <c>config.json</c> for the LLaMA family. Pruned models with per-layer sizes keep
+/// the plain Hugging Face keys (set to the largest layer's values) and add <c>slimllm_layers</c>, one object per
+/// decoder layer (schema in docs/pruned-model-format.md).
+/// </summary>
+public static class HuggingFaceConfig
+{
+    public static readonly IReadOnlyList<string> SupportedArchitectures = ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"];
+    public const string PerLayerKey = "slimllm_layers";
+
+    public static ModelConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new SlimLLMException(path, "config.json not found.", "A Hugging Face model folder needs config.json beside its weights.");
+        JsonObject root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new SlimLLMException(path, "config.json is not a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new SlimLLMException(path, $"config.json is not valid JSON ({e.Message}).", "Restore the file from the model's source.");
+        }
+        return Parse(root, path);
+    }
+
+    public static ModelConfig Parse(JsonObject root, string path)
+    {
+        var arch = (root["architectures"] as JsonArray)?.FirstOrDefault()?.GetValue<string>()
+            ?? throw new SlimLLMException(path, "config.json has no \"architectures\" entry.", "Add e.g. \"architectures\": [\"LlamaForCausalLM\"].");
+        if (!SupportedArchitectures.Contains(arch))
+            throw new SlimLLMException(path, $"unsupported architecture '{arch}'.", $"Supported: {string.Join(", ", SupportedArchitectures)}.");
+
+        int hidden = Int(root, "hidden_size", path);
+        int heads = Int(root, "num_attention_heads", path);
+        int kvHeads = OptInt(root, "num_key_value_heads") ?? heads;
+        int ffn = Int(root, "intermediate_size", path);
+        int layers = Int(root, "num_hidden_layers", path);
+        int headDim = OptInt(root, "head_dim") ?? hidden / heads;
+        if (kvHeads <= 0 || heads % kvHeads != 0)
+            throw new SlimLLMException(path, $"num_attention_heads ({heads}) is not a multiple of num_key_value_heads ({kvHeads}).");
+
+        bool qwen = arch == "Qwen2ForCausalLM";
+        bool attnBias = OptBool(root, "attention_bias") ?? false;
+        bool mlpBias = OptBool(root, "mlp_bias") ?? false;
+        var biases = new ProjectionBiases(Q: qwen || attnBias, K: qwen || attnBias, V: qwen || attnBias, O: attnBias,
+                                          Gate: mlpBias, Up: mlpBias, Down: mlpBias);
+
+        IReadOnlyList<DecoderLayerConfig> layerConfigs;
+        if (root[PerLayerKey] is JsonArray perLayer)
+        {
+            if (perLayer.Count != layers)
+                throw new SlimLLMException(path, $"{PerLayerKey} has {perLayer.Count} entries but num_hidden_layers is {layers}.");
+            layerConfigs = perLayer.Select((n, i) => ParseLayer(n as JsonObject ?? throw new SlimLLMException(path, $"{PerLayerKey}[{i}] is not an object."), biases, path, i)).ToList();
+        }
+        else
+        {
+            layerConfigs = Enumerable.Repeat(new DecoderLayerConfig(heads, kvHeads, ffn, biases), layers).ToList();
+        }
+
+        return new ModelConfig
+        {
+            Architecture = arch,
+            HiddenSize = hidden,
+            VocabSize = Int(root, "vocab_size", path),
+            HeadDim = headDim,
+            Layers = layerConfigs,
+            RmsNormEps = OptDouble(root, "rms_norm_eps") ?? 1e-6,
+            RopeTheta = OptDouble(root, "rope_theta") ?? 10000.0,
+            RopeScaling = ParseRopeScaling(root["rope_scaling"] as JsonObject, path),
+            MaxPositionEmbeddings = OptInt(root, "max_position_embeddings") ?? 2048,
+            TieWordEmbeddings = OptBool(root, "tie_word_embeddings") ?? false,
+            BosTokenId = OptIntOrFirst(root, "bos_token_id"),
+            EosTokenId = OptIntOrFirst(root, "eos_token_id"),
+            TorchDtype = root["torch_dtype"]?.GetValue<string>() ?? root["dtype"]?.GetValue<string>() ?? "float32",
+        };
+    }
+
+    private static DecoderLayerConfig ParseLayer(JsonObject n, ProjectionBiases defaults, string path, int i)
+    {
+        var b = n["bias"] as JsonObject;
+        bool Bias(string key, bool dflt) => b?[key]?.GetValue<bool>() ?? dflt;
+        var biases = new ProjectionBiases(
+            Bias("q_proj", defaults.Q), Bias("k_proj", defaults.K), Bias("v_proj", defaults.V), Bias("o_proj", defaults.O),
+            Bias("gate_proj", defaults.Gate), Bias("up_proj", defaults.Up), Bias("down_proj", defaults.Down));
+        return new DecoderLayerConfig(
+            Int(n, "num_attention_heads", path, $"{PerLayerKey}[{i}]."),
+            Int(n, "num_key_value_heads", path, $"{PerLayerKey}[{i}]."),
+            Int(n, "intermediate_size", path, $"{PerLayerKey}[{i}]."),
+            biases);
+    }
+
+    private static RopeScaling? ParseRopeScaling(JsonObject? o, string path)
+    {
+        if (o is null) return null;
+        var type = o["rope_type"]?.GetValue<string>() ?? o["type"]?.GetValue<string>() ?? "default";
+        if (type == "default") return null;
+        if (type != "llama3")
+            throw new SlimLLMException(path, $"rope_scaling type '{type}' is not supported.", "Supported: llama3 (or none).");
+        return new RopeScaling(type, OptDouble(o, "factor") ?? 8.0, OptDouble(o, "low_freq_factor") ?? 1.0,
+            OptDouble(o, "high_freq_factor") ?? 4.0, OptInt(o, "original_max_position_embeddings") ?? 8192);
+    }
+
+    /// <summary>Writes config.json for <paramref name="config"/>, keeping unrelated keys of <paramref name="baseConfig"/> when given.</summary>
+    public static JsonObject ToJson(ModelConfig config, JsonObject? baseConfig = null)
+    {
+        var root = baseConfig?.DeepClone() as JsonObject ?? new JsonObject();
+        var first = config.Layers[0];
+        root["architectures"] = new JsonArray(config.Architecture);
+        root["model_type"] ??= config.Architecture switch { "MistralForCausalLM" => "mistral", "Qwen2ForCausalLM" => "qwen2", _ => "llama" };
+        root["hidden_size"] = config.HiddenSize;
+        root["num_hidden_layers"] = config.NumLayers;
+        root["num_attention_heads"] = config.Layers.Max(l => l.NumHeads);
+        root["num_key_value_heads"] = config.Layers.Max(l => l.NumKeyValueHeads);
+        root["intermediate_size"] = config.Layers.Max(l => l.IntermediateSize);
+        root["head_dim"] = config.HeadDim;
+        root["vocab_size"] = config.VocabSize;
+        root["rms_norm_eps"] = config.RmsNormEps;
+        root["rope_theta"] = config.RopeTheta;
+        root["max_position_embeddings"] = config.MaxPositionEmbeddings;
+        root["tie_word_embeddings"] = config.TieWordEmbeddings;
+        root["torch_dtype"] = config.TorchDtype;
+        if (config.BosTokenId is int bos) root["bos_token_id"] = bos;
+        if (config.EosTokenId is int eos) root["eos_token_id"] = eos;
+        if (config.Architecture == "LlamaForCausalLM")
+        {
+            root["attention_bias"] = first.Biases.Q && first.Biases.O;
+            root["mlp_bias"] = first.Biases.Gate;
+        }
+        root.Remove(PerLayerKey);
+        if (!config.IsUniform || !BiasesExpressibleByHuggingFace(config))
+        {
+            var arr = new JsonArray();
+            foreach (var l in config.Layers)
+            {
+                var b = new JsonObject
+                {
+                    ["q_proj"] = l.Biases.Q, ["k_proj"] = l.Biases.K, ["v_proj"] = l.Biases.V, ["o_proj"] = l.Biases.O,
+                    ["gate_proj"] = l.Biases.Gate, ["up_proj"] = l.Biases.Up, ["down_proj"] = l.Biases.Down,
+                };
+                arr.Add(new JsonObject
+                {
+                    ["num_attention_heads"] = l.NumHeads,
+                    ["num_key_value_heads"] = l.NumKeyValueHeads,
+                    ["intermediate_size"] = l.IntermediateSize,
+                    ["bias"] = b,
+                });
+            }
+            root[PerLayerKey] = arr;
+        }
+        return root;
+    }
+
+    private static bool BiasesExpressibleByHuggingFace(ModelConfig c)
+    {
+        var b = c.Layers[0].Biases;
+        return c.Architecture switch
+        {
+            "Qwen2ForCausalLM" => b is { Q: true, K: true, V: true, O: false, Gate: false, Up: false, Down: false },
+            "MistralForCausalLM" => !b.Any,
+            _ => b.Q == b.K && b.K == b.V && b.V == b.O && b.Gate == b.Up && b.Up == b.Down,
+        };
+    }
+
+    private static int Int(JsonObject o, string key, string path, string prefix = "") =>
+        OptInt(o, key) ?? throw new SlimLLMException(path, $"config.json has no integer \"{prefix}{key}\".", "Add it, or use the config.json that came with the model.");
+
+    private static int? OptInt(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
+    private static bool? OptBool(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
+    private static double? OptDouble(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+    private static int? OptIntOrFirst(JsonObject o, string key) =>
+        o[key] is JsonArray a ? (a.FirstOrDefault() is JsonValue v && v.TryGetValue<int>(out var i) ? i : null) : OptInt(o, key);
+}

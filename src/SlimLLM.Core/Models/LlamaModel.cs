@@ -1,0 +1,81 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace SlimLLM.Models;
+
+/// <summary>
+/// A whole LLaMA-family model resident on one device, for evaluation and generation.
+/// (Pruning streams layers instead; see the pruning engine.)
+/// </summary>
+public sealed class LlamaModel : IDisposable
+{
+    private readonly Tensor _embedding, _finalNorm, _lmHead;
+    private readonly IReadOnlyList<DecoderLayerWeights> _layers;
+    private readonly RotaryEmbedding _rope;
+
+    public LlamaModel(ModelConfig config, Tensor embedding, IReadOnlyList<DecoderLayerWeights> layers, Tensor finalNorm, Tensor lmHead,
+                      Device device, ScalarType dtype, int maxPositions)
+    {
+        Config = config;
+        Device = device;
+        DType = dtype;
+        _embedding = embedding;
+        _layers = layers;
+        _finalNorm = finalNorm;
+        _lmHead = lmHead;
+        _rope = new RotaryEmbedding(config, maxPositions, device, dtype);
+    }
+
+    public ModelConfig Config { get; }
+    public Device Device { get; }
+    public ScalarType DType { get; }
+    public int MaxPositions => _rope.MaxPositions;
+
+    /// <summary>Loads every weight of <paramref name="source"/> onto <paramref name="device"/> in <paramref name="dtype"/>.</summary>
+    public static LlamaModel Load(IModelSource source, Device device, ScalarType dtype, int? maxPositions = null)
+    {
+        var config = source.Config;
+        Tensor Move(Tensor t) { using (t) return t.to(dtype, device).detach(); }
+        var embedding = Move(source.LoadEmbedding());
+        var lmHead = config.TieWordEmbeddings ? embedding.alias() : Move(source.LoadLmHead());
+        var norm = Move(source.LoadFinalNorm());
+        var layers = new List<DecoderLayerWeights>(config.NumLayers);
+        for (int i = 0; i < config.NumLayers; i++)
+        {
+            using var raw = source.LoadLayer(i);
+            layers.Add(raw.To(device, dtype));
+        }
+        return new LlamaModel(config, embedding, layers, norm, lmHead, device, dtype, maxPositions ?? Math.Max(config.MaxPositionEmbeddings, 128));
+    }
+
+    public Tensor Embed(Tensor ids) => _embedding.index_select(0, ids.to(Device).flatten()).view([.. ids.shape, _embedding.shape[1]]);
+
+    /// <summary>Logits [B, T, vocab] in float32 for token ids [B, T].</summary>
+    public Tensor Logits(Tensor ids)
+    {
+        using var scope = NewDisposeScope();
+        var x = Embed(ids);
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            using var inner = NewDisposeScope();
+            x = DecoderLayer.Forward(x, _layers[i], Config.Layers[i], Config, _rope).MoveToOuterDisposeScope();
+        }
+        return Head(x).MoveToOuterDisposeScope();
+    }
+
+    public Tensor Head(Tensor hidden)
+    {
+        var h = DecoderLayer.RmsNorm(hidden, _finalNorm, Config.RmsNormEps);
+        return F.linear(h, _lmHead).to(ScalarType.Float32);
+    }
+
+    public void Dispose()
+    {
+        _embedding.Dispose();
+        _finalNorm.Dispose();
+        _lmHead.Dispose();
+        foreach (var l in _layers) l.Dispose();
+        _rope.Dispose();
+    }
+}

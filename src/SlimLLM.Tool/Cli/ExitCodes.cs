@@ -1,0 +1,11 @@
+namespace SlimLLM.Tool.Cli;
+
+/// <summary>The tool's exit codes (documented in README and --help).</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    /// <summary>An internal error (a bug): the stack trace is printed.</summary>
+    public const int InternalError = 1;
+    /// <summary>Bad input: a file, a setting, a missing dependency. One line names the file, the cause and the fix.</summary>
+    public const int UserError = 2;
+}
