@@ -55,7 +55,11 @@ internal sealed class UnitSimilarity : IDisposable
     {
         var data = new double[subsets.Count * Units];
         for (var row = 0; row < subsets.Count; row++)
-            foreach (var u in subsets[row]) data[row * Units + u] = 1;
+            foreach (var u in subsets[row])
+            {
+                if (u < 0 || u >= Units) throw new ArgumentOutOfRangeException(nameof(subsets), $"Unit {u} is outside 0..{Units - 1}.");
+                data[row * Units + u] = 1;
+            }
         return tensor(data, new long[] { subsets.Count, Units }, ScalarType.Float64, _means.device);
     }
 
