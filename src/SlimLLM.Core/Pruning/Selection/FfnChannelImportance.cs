@@ -1,0 +1,74 @@
+using SlimLLM.Pruning.Statistics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlimLLM.Pruning.Selection;
+
+/// <summary>The SlimLLM FFN channel scores (length m, float64) and their three terms. Lower Total = less important.</summary>
+public sealed record FfnChannelScores(Tensor Gate, Tensor Up, Tensor Down, Tensor Total) : IDisposable
+{
+    public void Dispose()
+    {
+        Gate.Dispose();
+        Up.Dispose();
+        Down.Dispose();
+        Total.Dispose();
+    }
+}
+
+/// <summary>
+/// SlimLLM's holistic FFN channel importance, computed in float64:
+/// PCA of the output, C = (Y - mean)^T (Y - mean) = V diag(lambda) V^T (eigh), w_k = sigmoid(|lambda_k| / mean|lambda|);
+/// I_g[c] = || W_gate[c,:] * n_in ||_2, I_u[c] = || W_up[c,:] * n_in ||_2,
+/// I_d[c] = n_a[c] * || |V^T W_down[:, c]| * w ||_2; Score = I_g + I_u + I_d.
+/// </summary>
+public static class FfnChannelImportance
+{
+    /// <param name="inputNorms">n_in: L2 norm over tokens of each FFN input dimension, length d.</param>
+    /// <param name="activationNorms">n_a: L2 norm over tokens of each channel of a = silu(gate x) * up x, length m.</param>
+    /// <param name="outputScatter">C, d x d (see <see cref="OutputCovarianceStats.CenteredScatter"/>; any positive multiple gives the same scores).</param>
+    /// <param name="wGate">gate_proj.weight, m x d.</param>
+    /// <param name="wUp">up_proj.weight, m x d.</param>
+    /// <param name="wDown">down_proj.weight, d x m.</param>
+    public static FfnChannelScores Score(Tensor inputNorms, Tensor activationNorms, Tensor outputScatter, Tensor wGate, Tensor wUp, Tensor wDown)
+    {
+        long m = wGate.shape[0], d = wGate.shape[1];
+        if (!wUp.shape.SequenceEqual(wGate.shape) || wDown.dim() != 2 || wDown.shape[0] != d || wDown.shape[1] != m)
+            throw new ArgumentException($"Expected gate/up m x d and down d x m, got [{string.Join(", ", wGate.shape)}], [{string.Join(", ", wUp.shape)}], [{string.Join(", ", wDown.shape)}].");
+        if (inputNorms.shape.Length != 1 || inputNorms.shape[0] != d || activationNorms.shape.Length != 1 || activationNorms.shape[0] != m)
+            throw new ArgumentException($"Expected n_in of length {d} and n_a of length {m}.");
+        if (!outputScatter.shape.SequenceEqual(new[] { d, d }))
+            throw new ArgumentException($"Expected a {d} x {d} output scatter matrix.", nameof(outputScatter));
+
+        using var scope = NewDisposeScope();
+        var device = wGate.device;
+        var nIn = inputNorms.to(ScalarType.Float64, device);
+        var nA = activationNorms.to(ScalarType.Float64, device);
+        var gate = RowNorms(wGate.to(ScalarType.Float64) * nIn);
+        var up = RowNorms(wUp.to(ScalarType.Float64) * nIn);
+
+        var (weights, vectors) = PrincipalWeights(outputScatter.to(ScalarType.Float64, device));
+        var projected = vectors.t().matmul(wDown.to(ScalarType.Float64)).abs();       // P = |V^T W_down|, d x m
+        var down = nA * (projected * weights.unsqueeze(1)).square().sum(dim: 0).sqrt();
+        var total = gate + up + down;
+        return new FfnChannelScores(gate.MoveToOuterDisposeScope(), up.MoveToOuterDisposeScope(),
+            down.MoveToOuterDisposeScope(), total.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Eigen-decomposition of the symmetric scatter matrix (float64 eigh): returns w = sigmoid(|lambda| / mean|lambda|) and V
+    /// (eigenvectors in columns, ascending eigenvalues). If every eigenvalue is 0 (the output never varies) w is sigmoid(0) = 0.5
+    /// for all components rather than NaN.
+    /// </summary>
+    public static (Tensor Weights, Tensor Vectors) PrincipalWeights(Tensor scatter)
+    {
+        using var scope = NewDisposeScope();
+        var (values, vectors) = linalg.eigh(scatter.to(ScalarType.Float64));
+        var magnitude = values.abs();
+        var mean = magnitude.mean();
+        var relative = mean.item<double>() > 0 ? magnitude / mean : zeros_like(magnitude);
+        return (relative.sigmoid().MoveToOuterDisposeScope(), vectors.MoveToOuterDisposeScope());
+    }
+
+    private static Tensor RowNorms(Tensor w) => w.square().sum(1).sqrt();
+}
