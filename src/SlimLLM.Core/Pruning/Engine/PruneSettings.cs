@@ -51,7 +51,7 @@ public sealed record PruneSettings
     };
 
     public FfnSelectionRule FfnRule => Method == PruningMethod.SlimLLM && KeepLowestOnePercent
-        ? FfnSelectionRule.ProtectLowestOnePercent : FfnSelectionRule.LowestScores;
+        ? FfnSelectionRule.ProtectLowestOnePercent : FfnSelectionRule.PruneLowest;
 
     public static string Name(PruningMethod m) => m switch
     {

@@ -1,0 +1,73 @@
+using SlimLLM.Models;
+using static TorchSharp.torch;
+
+namespace SlimLLM.Pruning.Engine;
+
+/// <summary>What was decided for one decoder layer.</summary>
+public sealed record LayerDecision(
+    int Layer,
+    double Similarity,
+    double Ratio,
+    IReadOnlyList<int> KeptKvGroups,
+    IReadOnlyList<int> KeptChannels,
+    int DenseKvGroups,
+    int DenseChannels,
+    long ParametersBefore,
+    long ParametersAfter,
+    double? AttentionObjective = null,
+    int GreedySwaps = 0,
+    double? RidgeStrengthAttention = null,
+    double? RidgeStrengthFfn = null);
+
+/// <summary>Wall-clock seconds per phase of a pruning run.</summary>
+public sealed class PhaseTimings
+{
+    private readonly Dictionary<string, double> _seconds = new();
+    public IReadOnlyDictionary<string, double> Seconds => _seconds;
+    public void Add(string phase, double seconds) => _seconds[phase] = _seconds.GetValueOrDefault(phase) + seconds;
+
+    public T Time<T>(string phase, Func<T> work)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        try { return work(); }
+        finally { Add(phase, sw.Elapsed.TotalSeconds); }
+    }
+
+    public void Time(string phase, Action work) => Time(phase, () => { work(); return 0; });
+}
+
+/// <summary>
+/// A pruned model in memory: the pruned configuration and CPU weights in the checkpoint's dtype, plus everything
+/// the provenance file records.
+/// </summary>
+public sealed class PruneResult : IDisposable
+{
+    public required ModelConfig DenseConfig { get; init; }
+    public required ModelConfig Config { get; init; }
+    public required Tensor Embedding { get; init; }
+    public required Tensor FinalNorm { get; init; }
+    /// <summary>Null when the embeddings are tied.</summary>
+    public Tensor? LmHead { get; init; }
+    public required IReadOnlyList<DecoderLayerWeights> Layers { get; init; }
+    public required IReadOnlyList<LayerDecision> Decisions { get; init; }
+    public required PruneSettings Settings { get; init; }
+    public required double MeanRatio { get; init; }
+    public required int PrunedLayerCount { get; init; }
+    public required double Alpha { get; init; }
+    public double? TargetReduction { get; init; }
+    public required long ForwardPasses { get; init; }
+    public required PhaseTimings Timings { get; init; }
+
+    public long DecoderParametersBefore => DenseConfig.DecoderParameterCount;
+    public long DecoderParametersAfter => Config.DecoderParameterCount;
+    public double AchievedDecoderReduction => 1.0 - (double)DecoderParametersAfter / DecoderParametersBefore;
+    public double AchievedModelReduction => 1.0 - (double)Config.ParameterCount / DenseConfig.ParameterCount;
+
+    public void Dispose()
+    {
+        Embedding.Dispose();
+        FinalNorm.Dispose();
+        LmHead?.Dispose();
+        foreach (var l in Layers) l.Dispose();
+    }
+}
