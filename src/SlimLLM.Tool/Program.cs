@@ -8,4 +8,4 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     EvalCommand.Create(),
     GenerateCommand.Create(),
 };
-return ErrorHandling.Run(() => root.Parse(args).Invoke());
+return ErrorHandling.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

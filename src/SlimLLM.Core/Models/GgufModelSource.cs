@@ -153,5 +153,9 @@ public sealed class GgufModelSource : IModelSource
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        if (_tokenizer.IsValueCreated) _tokenizer.Value.Dispose();
+        _file.Dispose();
+    }
 }

@@ -107,5 +107,9 @@ public sealed class HuggingFaceModelSource : IModelSource
     private void Fail(string what) =>
         throw new SlimLLMException(_store.Path, $"the checkpoint {what}.", "Check that config.json and the weights belong to the same model.");
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose()
+    {
+        if (_tokenizer.IsValueCreated) _tokenizer.Value.Dispose();
+        _store.Dispose();
+    }
 }

@@ -21,7 +21,7 @@ public static class GenerateCommand
             var compute = ComputeDevice.Resolve(r.GetValue(device), source.Config.TorchDtype);
             using var llama = LlamaModel.Load(source, compute.Device, compute.DType);
             var promptIds = source.Tokenizer.Encode(r.GetValue(prompt)!, addBos: true);
-            var generated = Generator.Greedy(llama, promptIds, r.GetValue(maxNew), source.Tokenizer.EosId);
+            var generated = TextGenerator.Greedy(llama, promptIds, r.GetValue(maxNew), source.Tokenizer.EosId);
             Console.Out.WriteLine(source.Tokenizer.Decode(promptIds.Concat(generated).ToList()));
             return ExitCodes.Success;
         });

@@ -13,7 +13,7 @@ public class GenerationTests
         using var source = ModelLoader.Open(TestData.TinyStoriesLlama);
         using var model = LlamaModel.Load(source, CPU, ScalarType.Float32);
         var bos = new[] { source.Tokenizer.BosId!.Value };
-        var ids = Generator.Greedy(model, bos, 16, source.Tokenizer.EosId);
+        var ids = TextGenerator.Greedy(model, bos, 16, source.Tokenizer.EosId);
         var text = source.Tokenizer.Decode(ids);
         Assert.StartsWith("Once upon a time, there was a little girl named Lily.", text);
     }
@@ -24,7 +24,7 @@ public class GenerationTests
         using var source = ModelLoader.Open(TestData.Stories260KGguf);
         using var model = LlamaModel.Load(source, CPU, ScalarType.Float32);
         var bos = new[] { source.Tokenizer.BosId!.Value };
-        var ids = Generator.Greedy(model, bos, 40, source.Tokenizer.EosId);
+        var ids = TextGenerator.Greedy(model, bos, 40, source.Tokenizer.EosId);
         var text = source.Tokenizer.Decode(ids);
         Assert.StartsWith("Once upon a time, there was a little girl named Lily. She loved to play outside in the park.", text);
     }
@@ -38,7 +38,7 @@ public class GenerationTests
         using var layer = source.LoadLayer(0);
         using var raw = ((GgufModelSource)source).File.Load("blk.0.attn_q.weight");
         using var again = SlimLLM.IO.Gguf.GgufLlamaLayout.PermuteQK(layer.Q, source.Config.Layers[0].NumHeads);
-        Assert.True(raw.equal(again));
-        Assert.False(raw.equal(layer.Q));
+        Assert.True(raw.allclose(again, rtol: 0, atol: 0));
+        Assert.False(raw.allclose(layer.Q, rtol: 0, atol: 0));
     }
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SlimLLM.Evaluation;
 
 /// <summary>Greedy decoding (argmax at each step), stopping at EOS or after maxNewTokens.</summary>
-public static class Generator
+public static class TextGenerator
 {
     public static int[] Greedy(LlamaModel model, IReadOnlyList<int> prompt, int maxNewTokens, int? eosId)
     {
