@@ -7,5 +7,7 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     InspectCommand.Create(),
     EvalCommand.Create(),
     GenerateCommand.Create(),
+    PruneCommand.Create(),
+    CompareCommand.Create(),
 };
 return ErrorHandling.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -8,4 +8,6 @@ public static class ExitCodes
     public const int InternalError = 1;
     /// <summary>Bad input: a file, a setting, a missing dependency. One line names the file, the cause and the fix.</summary>
     public const int UserError = 2;
+    /// <summary>An evaluate gate failed: the pruned model degraded more than the manifest allows.</summary>
+    public const int GateFailed = 3;
 }

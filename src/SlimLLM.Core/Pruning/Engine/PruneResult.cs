@@ -71,3 +71,14 @@ public sealed class PruneResult : IDisposable
         foreach (var l in Layers) l.Dispose();
     }
 }
+
+public static class PruneResultExtensions
+{
+    /// <summary>The pruned model, resident on a device, for evaluating without writing it first.</summary>
+    public static LlamaModel ToModel(this PruneResult r, Device device, ScalarType dtype, int maxPositions)
+    {
+        var embedding = r.Embedding.to(dtype, device);
+        var lmHead = r.LmHead is null ? embedding.alias() : r.LmHead.to(dtype, device);
+        return new LlamaModel(r.Config, embedding, r.Layers.Select(l => l.To(device, dtype)).ToList(), r.FinalNorm.to(dtype, device), lmHead, device, dtype, maxPositions);
+    }
+}

@@ -38,12 +38,14 @@ public sealed record PruneSettings
     public CalibrationMode Mode { get; init; } = CalibrationMode.Sequential;
     /// <summary>Null: the method's own (slimllm: regression, flap: mean-bias, magnitude and wanda-sp: none).</summary>
     public RecoveryMethod? Recovery { get; init; }
+    /// <summary>Explicitly no recovery (overrides the method's default).</summary>
+    public bool NoRecovery { get; init; }
     /// <summary>The authors' rule of protecting the lowest-scoring 1% of FFN channels (SlimLLM only; on by default).</summary>
     public bool KeepLowestOnePercent { get; init; } = true;
     /// <summary>Calibration sequences per forward batch.</summary>
     public int BatchSize { get; init; } = 8;
 
-    public RecoveryMethod? EffectiveRecovery => Recovery ?? Method switch
+    public RecoveryMethod? EffectiveRecovery => NoRecovery ? null : Recovery ?? Method switch
     {
         PruningMethod.SlimLLM => RecoveryMethod.Regression,
         PruningMethod.Flap => RecoveryMethod.MeanBias,

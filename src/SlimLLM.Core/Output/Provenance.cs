@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SlimLLM.Pruning.Engine;
+
+namespace SlimLLM.Output;
+
+/// <summary>The content of slimllm.json: how a pruned model was made, and what it measured.</summary>
+public sealed record Provenance
+{
+    public const int AlgorithmVersion = 1;
+    public string SlimllmVersion { get; init; } = typeof(Provenance).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    public int Algorithm { get; init; } = AlgorithmVersion;
+    public required BaseModelInfo BaseModel { get; init; }
+    public required string Method { get; init; }
+    public required SettingsInfo Settings { get; init; }
+    public required CalibrationInfo Calibration { get; init; }
+    public required RatioInfo Ratios { get; init; }
+    public required IReadOnlyList<LayerInfo> Layers { get; init; }
+    public required ParameterInfo Parameters { get; init; }
+    public required IReadOnlyDictionary<string, double> TimingsSeconds { get; init; }
+    public IReadOnlyList<EvaluationInfo> Evaluation { get; init; } = [];
+
+    public sealed record BaseModelInfo(string Path, string Format, string Architecture);
+    public sealed record SettingsInfo(string Mode, string? Recovery, bool KeepLowest1Pct, double MaxRatio, int BatchSize);
+    public sealed record CalibrationInfo(IReadOnlyList<string> Files, int Samples, int SeqLen, int Seed, long Tokens, string Fingerprint);
+    public sealed record RatioInfo(double? TargetReduction, double MeanRatio, int PrunedLayers, double Alpha,
+        double AchievedDecoderReduction, double AchievedModelReduction, IReadOnlyList<double> PerLayer);
+    public sealed record LayerInfo(int Layer, double Similarity, double Ratio, IReadOnlyList<int> KeptKvGroups, IReadOnlyList<int> KeptChannels,
+        int Heads, int KvHeads, int IntermediateSize, long ParametersBefore, long ParametersAfter, int GreedySwaps, double? AttentionObjective,
+        double? RidgeStrengthAttention, double? RidgeStrengthFfn);
+    public sealed record ParameterCounts(long Total, long Decoder);
+    public sealed record ParameterInfo(ParameterCounts Before, ParameterCounts After);
+    public sealed record EvaluationInfo(string Text, int SeqLen, long? MaxTokens, long Tokens, double DensePerplexity, double PrunedPerplexity)
+    {
+        public double PerplexityIncrease => PrunedPerplexity / DensePerplexity - 1;
+    }
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public static Provenance FromJson(string json) => JsonSerializer.Deserialize<Provenance>(json, JsonOptions)!;
+
+    public static Provenance Create(PruneResult r, Models.IModelSource source, Calibration.CalibrationSet calibration, IReadOnlyList<string> calibrationFiles)
+    {
+        var s = r.Settings;
+        return new Provenance
+        {
+            BaseModel = new BaseModelInfo(source.Path, source.Format, source.Config.Architecture),
+            Method = PruneSettings.Name(s.Method),
+            Settings = new SettingsInfo(s.Mode.ToString().ToLowerInvariant(), s.EffectiveRecovery is { } rec ? RecoveryName(rec) : null,
+                s.KeepLowestOnePercent, s.Ratio.MaxRatio, s.BatchSize),
+            Calibration = new CalibrationInfo(calibrationFiles, calibration.Samples, calibration.SeqLen, calibration.Seed, calibration.TokenCount, calibration.Fingerprint),
+            Ratios = new RatioInfo(r.TargetReduction, r.MeanRatio, r.PrunedLayerCount, r.Alpha, r.AchievedDecoderReduction, r.AchievedModelReduction,
+                r.Decisions.Select(d => d.Ratio).ToList()),
+            Layers = r.Decisions.Select((d, i) => new LayerInfo(d.Layer, d.Similarity, d.Ratio, d.KeptKvGroups, d.KeptChannels,
+                r.Config.Layers[i].NumHeads, r.Config.Layers[i].NumKeyValueHeads, r.Config.Layers[i].IntermediateSize,
+                d.ParametersBefore, d.ParametersAfter, d.GreedySwaps, d.AttentionObjective, d.RidgeStrengthAttention, d.RidgeStrengthFfn)).ToList(),
+            Parameters = new ParameterInfo(new ParameterCounts(r.DenseConfig.ParameterCount, r.DenseConfig.DecoderParameterCount),
+                new ParameterCounts(r.Config.ParameterCount, r.Config.DecoderParameterCount)),
+            TimingsSeconds = r.Timings.Seconds,
+        };
+    }
+
+    public static string RecoveryName(Pruning.Recovery.RecoveryMethod m) => m switch
+    {
+        Pruning.Recovery.RecoveryMethod.Regression => "regression",
+        Pruning.Recovery.RecoveryMethod.MeanBias => "mean-bias",
+        Pruning.Recovery.RecoveryMethod.Ridge => "ridge",
+        _ => m.ToString(),
+    };
+}

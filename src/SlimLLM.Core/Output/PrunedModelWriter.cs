@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using SlimLLM.IO.Gguf;
+using SlimLLM.IO.Safetensors;
+using SlimLLM.Models;
+using SlimLLM.Pruning.Engine;
+using SlimLLM.Tokenization;
+using static TorchSharp.torch;
+
+namespace SlimLLM.Output;
+
+/// <summary>Writes a pruned model as a Hugging Face-style folder (docs/pruned-model-format.md).</summary>
+public static class PrunedModelWriter
+{
+    private static readonly string[] TokenizerFiles =
+        ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "generation_config.json", "added_tokens.json"];
+
+    public static long DefaultMaxShardBytes { get; set; } = 2_000_000_000;
+
+    /// <summary>Writes weights, config.json and tokenizer files into <paramref name="folder"/> (which must exist).</summary>
+    public static void Write(string folder, IModelSource source, PruneResult result)
+    {
+        var tensors = new List<(string Name, Tensor Tensor)>
+        {
+            ("model.embed_tokens.weight", result.Embedding),
+            ("model.norm.weight", result.FinalNorm),
+        };
+        if (result.LmHead is not null) tensors.Add(("lm_head.weight", result.LmHead));
+        for (int i = 0; i < result.Layers.Count; i++)
+            tensors.AddRange(result.Layers[i].Named().Select(n => ($"model.layers.{i}.{n.Suffix}", n.Tensor)));
+        SafetensorsShardedWriter.Write(folder, tensors, null, DefaultMaxShardBytes);
+
+        JsonObject? baseConfig = null;
+        var baseConfigPath = Path.Combine(source.Path, "config.json");
+        if (source is HuggingFaceModelSource && File.Exists(baseConfigPath))
+            baseConfig = JsonNode.Parse(File.ReadAllText(baseConfigPath)) as JsonObject;
+        var config = HuggingFaceConfig.ToJson(result.Config, baseConfig);
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+
+        CopyTokenizer(source, folder);
+    }
+
+    private static void CopyTokenizer(IModelSource source, string folder)
+    {
+        switch (source)
+        {
+            case HuggingFaceModelSource hf:
+                foreach (var f in TokenizerFiles)
+                {
+                    var from = Path.Combine(hf.Path, f);
+                    if (File.Exists(from)) File.Copy(from, Path.Combine(folder, f), overwrite: true);
+                }
+                break;
+            case GgufModelSource gguf:
+                // The GGUF vocabulary becomes a SentencePiece tokenizer.model, which TokenizerLoader reads back identically.
+                File.WriteAllBytes(Path.Combine(folder, "tokenizer.model"), GgufVocabulary.ToSentencePiece(gguf.File.Metadata).ToBytes());
+                break;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using SlimLLM.Pruning.Engine;
+
+namespace SlimLLM.Pipeline;
+
+/// <summary>A perplexity measurement to make on the dense and the pruned model, with an optional gate.</summary>
+public sealed record EvaluationSpec(string Text, long? MaxTokens = null, int SeqLen = 128, double? MaxPerplexityIncrease = null);
+
+/// <summary>Everything one pruned model needs: where from, calibration, settings, evaluation, where to.</summary>
+public sealed record PruneJob
+{
+    public required string Name { get; init; }
+    public required string ModelPath { get; init; }
+    public required IReadOnlyList<string> CalibrationFiles { get; init; }
+    public int Samples { get; init; } = 32;
+    public int SeqLen { get; init; } = 128;
+    public int Seed { get; init; } = 42;
+    public required PruneSettings Settings { get; init; }
+    public IReadOnlyList<EvaluationSpec> Evaluate { get; init; } = [];
+    /// <summary>The final output folder (the model's files go directly in it).</summary>
+    public required string OutputDir { get; init; }
+    public string Device { get; init; } = "auto";
+    /// <summary>For error messages: the manifest (or command line) the settings came from.</summary>
+    public string? SettingsSource { get; init; }
+}

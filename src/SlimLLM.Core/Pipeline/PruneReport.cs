@@ -1,0 +1,22 @@
+using SlimLLM.Output;
+
+namespace SlimLLM.Pipeline;
+
+/// <summary>What a pruning run reports to its caller (and, as JSON, to machines).</summary>
+public sealed record PruneReport(
+    string Name,
+    string Output,
+    long ForwardPasses,
+    CacheCounters Cache,
+    IReadOnlyDictionary<string, double> Timings,
+    ParameterSummary Parameters,
+    IReadOnlyList<EvaluationSummary> Evaluation,
+    Provenance Provenance);
+
+public sealed record CacheCounters(int Hits, int Misses);
+public sealed record ParameterSummary(long Before, long After, long DecoderBefore, long DecoderAfter, double? TargetReduction, double AchievedDecoderReduction);
+public sealed record EvaluationSummary(string Text, double DensePerplexity, double PrunedPerplexity, double? MaxPerplexityIncrease)
+{
+    public double PerplexityIncrease => PrunedPerplexity / DensePerplexity - 1;
+    public bool Failed => MaxPerplexityIncrease is double max && PerplexityIncrease > max;
+}

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using SlimLLM.Errors;
+using SlimLLM.Pipeline;
+using SlimLLM.Pruning.Engine;
+using SlimLLM.Tool.Cli;
+
+namespace SlimLLM.Tool.Commands;
+
+public static class PruneCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "Model to prune: a Hugging Face folder or a .gguf file." };
+        var calibration = new Option<string[]>("--calibration", "-c") { Description = "Calibration text file(s), UTF-8.", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<string?>("--out", "-o") { Description = "Output folder for the pruned model (replaced atomically)." };
+        var method = new Option<string>("--method") { Description = "slimllm | magnitude | wanda-sp | flap.", DefaultValueFactory = _ => "slimllm" };
+        var target = new Option<double?>("--target") { Description = "Fraction of decoder-layer parameters to remove, e.g. 0.2." };
+        var ratio = new Option<double?>("--ratio") { Description = "The paper's mean per-layer ratio R (instead of --target)." };
+        var prunedLayers = new Option<int?>("--pruned-layers") { Description = "P: how many of the most self-similar layers are pruned." };
+        var alpha = new Option<double?>("--alpha") { Description = "Softmax sharpness of the per-layer ratios." };
+        var maxRatio = new Option<double>("--max-ratio") { Description = "Clip for any one layer's ratio.", DefaultValueFactory = _ => 0.9 };
+        var recovery = new Option<string?>("--recovery") { Description = "regression | mean-bias | ridge | none (default: the method's own)." };
+        var keepLowest = new Option<bool>("--no-keep-lowest-1pct") { Description = "Do not protect the lowest-scoring 1% of FFN channels (the authors' rule)." };
+        var samples = new Option<int>("--samples") { Description = "Calibration sequences.", DefaultValueFactory = _ => 32 };
+        var seqLen = new Option<int>("--seq-len") { Description = "Tokens per calibration sequence.", DefaultValueFactory = _ => 128 };
+        var seed = new Option<int>("--seed") { Description = "Seed for drawing calibration sequences.", DefaultValueFactory = _ => 42 };
+        var mode = new Option<string>("--mode") { Description = "sequential (the paper) | dense.", DefaultValueFactory = _ => "sequential" };
+        var eval = new Option<string[]>("--eval") { Description = "Text file(s) to measure dense and pruned perplexity on.", AllowMultipleArgumentsPerToken = true };
+        var maxTokens = new Option<long?>("--max-tokens") { Description = "Evaluate only the first N tokens of each --eval text." };
+        var device = CommonOptions.Device();
+        var json = CommonOptions.Json();
+        var cmd = new Command("prune", "Prune a model with the SlimLLM method (or a baseline) and write the pruned model folder.")
+        {
+            model, calibration, output, method, target, ratio, prunedLayers, alpha, maxRatio, recovery, keepLowest,
+            samples, seqLen, seed, mode, eval, maxTokens, device, json,
+        };
+        cmd.SetAction(r =>
+        {
+            var modelPath = r.GetValue(model) ?? throw new SlimLLMException(null, "no model given.", "Pass --model FOLDER_OR_GGUF.");
+            var (rec, none) = PruneNames.Recovery(r.GetValue(recovery));
+            double? t = r.GetValue(target), rr = r.GetValue(ratio);
+            if (t is null == rr is null)
+                throw new SlimLLMException(null, "give exactly one of --target and --ratio.", "E.g. --target 0.2 removes 20% of the decoder-layer parameters.");
+            var settings = new PruneSettings
+            {
+                Method = PruneNames.Method(r.GetValue(method)!),
+                Ratio = new RatioSpec(t, rr, r.GetValue(prunedLayers), r.GetValue(alpha), r.GetValue(maxRatio)),
+                Mode = PruneNames.Mode(r.GetValue(mode)!),
+                Recovery = rec,
+                NoRecovery = none,
+                KeepLowestOnePercent = !r.GetValue(keepLowest),
+            };
+            var job = new PruneJob
+            {
+                Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(r.GetValue(output) ?? "pruned")),
+                ModelPath = modelPath,
+                CalibrationFiles = (r.GetValue(calibration) ?? []).Select(Path.GetFullPath).ToList(),
+                Samples = r.GetValue(samples),
+                SeqLen = r.GetValue(seqLen),
+                Seed = r.GetValue(seed),
+                Settings = settings,
+                Evaluate = (r.GetValue(eval) ?? []).Select(e => new EvaluationSpec(Path.GetFullPath(e), r.GetValue(maxTokens))).ToList(),
+                OutputDir = Path.GetFullPath(r.GetValue(output) ?? throw new SlimLLMException(null, "no output folder given.", "Pass --out FOLDER.")),
+                Device = r.GetValue(device)!,
+            };
+            var report = new PrunePipeline(new StderrProgress()).Run(job);
+            return PruneOutput.Print([report], r.GetValue(json));
+        });
+        return cmd;
+    }
+}
+
+public static class PruneOutput
+{
+    public static int Print(IReadOnlyList<PruneReport> reports, bool json)
+    {
+        if (json)
+        {
+            Cli.Json.Print(new
+            {
+                models = reports.Select(r => new
+                {
+                    name = r.Name,
+                    output = r.Output,
+                    forward_passes = r.ForwardPasses,
+                    cache = new { hits = r.Cache.Hits, misses = r.Cache.Misses },
+                    timings = r.Timings,
+                    parameters = new
+                    {
+                        before = r.Parameters.Before, after = r.Parameters.After,
+                        decoder_before = r.Parameters.DecoderBefore, decoder_after = r.Parameters.DecoderAfter,
+                        target_reduction = r.Parameters.TargetReduction, achieved_decoder_reduction = r.Parameters.AchievedDecoderReduction,
+                    },
+                    evaluation = r.Evaluation.Select(e => new { text = e.Text, dense_perplexity = e.DensePerplexity, pruned_perplexity = e.PrunedPerplexity }),
+                }),
+            });
+        }
+        else
+        {
+            foreach (var r in reports)
+            {
+                Console.Out.WriteLine($"{r.Name}: {r.Output}");
+                Console.Out.WriteLine($"  parameters {r.Parameters.Before:N0} -> {r.Parameters.After:N0} (decoder layers -{r.Parameters.AchievedDecoderReduction:P1}" +
+                                      (r.Parameters.TargetReduction is double t ? $", target -{t:P1})" : ")"));
+                foreach (var e in r.Evaluation)
+                    Console.Out.WriteLine($"  {Path.GetFileName(e.Text)}: perplexity {e.DensePerplexity:F3} -> {e.PrunedPerplexity:F3} ({e.PerplexityIncrease:+0.0%;-0.0%})");
+                Console.Out.WriteLine($"  {r.ForwardPasses} calibration forward passes, {r.Timings["total_seconds"]:F1} s");
+            }
+        }
+        var failed = reports.SelectMany(r => r.Evaluation.Where(e => e.Failed).Select(e => (r, e))).ToList();
+        foreach (var (r, e) in failed)
+            Console.Error.WriteLine($"error: {r.Name}: perplexity on {e.Text} rose from {e.DensePerplexity:F3} to {e.PrunedPerplexity:F3} " +
+                                    $"({e.PerplexityIncrease:+0.0%}), above the allowed {e.MaxPerplexityIncrease:+0.0%}. Prune less (lower target) or raise max_perplexity_increase.");
+        return failed.Count > 0 ? ExitCodes.GateFailed : ExitCodes.Success;
+    }
+}
