@@ -27,7 +27,7 @@ public static class CompareCommand
         var extra = new Option<string[]>("--eval") { Description = "Further evaluation texts (e.g. WikiText-2).", AllowMultipleArgumentsPerToken = true };
         var maxTokens = new Option<long?>("--max-tokens") { Description = "Evaluate only the first N tokens of each --eval text." };
         var targets = new Option<string>("--targets") { Description = "Decoder-parameter reductions, comma-separated.", DefaultValueFactory = _ => "0.2,0.5" };
-        var methods = new Option<string>("--methods") { Description = "Comma-separated rows: slimllm[:recovery], magnitude, wanda-sp, flap.",
+        var methods = new Option<string>("--methods") { Description = "Comma-separated rows: METHOD[:RECOVERY] with METHOD slimllm, magnitude, wanda-sp or flap; ATTN/FFN mixes criteria (ablation), e.g. slimllm/flap:mean-bias.",
             DefaultValueFactory = _ => "slimllm:regression,slimllm:mean-bias,slimllm:ridge,magnitude,wanda-sp,flap" };
         var samples = new Option<int>("--samples") { DefaultValueFactory = _ => 32, Description = "Calibration sequences." };
         var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 128, Description = "Calibration and evaluation window." };
@@ -59,11 +59,14 @@ public static class CompareCommand
             {
                 foreach (var spec in r.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
+                    // "method[:recovery]", or "attention/ffn[:recovery]" to mix criteria (ablation).
                     var parts = spec.Split(':');
                     var (rec, none) = PruneNames.Recovery(parts.Length > 1 ? parts[1] : null);
+                    var criteria = parts[0].Split('/');
                     var settings = new PruneSettings
                     {
-                        Method = PruneNames.Method(parts[0]),
+                        Method = PruneNames.Method(criteria[0]),
+                        FfnMethod = criteria.Length > 1 ? PruneNames.Method(criteria[1]) : null,
                         Ratio = new RatioSpec(Target: target),
                         Mode = PruneNames.Mode(r.GetValue(mode)!),
                         Recovery = rec,

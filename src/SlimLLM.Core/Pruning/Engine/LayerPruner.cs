@@ -51,13 +51,13 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings, Co
         int[] keptGroups = timings.Time("selection", () =>
         {
             if (pruneGroups == 0) return Enumerable.Range(0, groups).ToArray();
-            if (settings.Method == PruningMethod.SlimLLM)
+            if (settings.EffectiveAttentionMethod == PruningMethod.SlimLLM)
             {
                 holistic = HolisticUnitSelector.Select(allUnits, pruneGroups);
                 return holistic.KeptAscending;
             }
             var aw = new AttentionWeights(w.Q, w.K, w.V, w.O, groups);
-            using var scores = settings.Method switch
+            using var scores = settings.EffectiveAttentionMethod switch
             {
                 PruningMethod.Magnitude => MagnitudeScores.KvGroups(aw),
                 PruningMethod.WandaSp => WandaSpScores.KvGroups(aw, attnInput.Norms(), headOutput.Norms()),
@@ -112,20 +112,18 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings, Co
             }
         });
 
-        int pruneChannels = settings.Method == PruningMethod.SlimLLM
-            ? FfnChannelSelector.PrunedCount(m, ratio, settings.FfnRule)
-            : FfnChannelSelector.PrunedCount(m, ratio, FfnSelectionRule.PruneLowest);
+        int pruneChannels = FfnChannelSelector.PrunedCount(m, ratio, settings.FfnRule);
         long[] keptChannels = timings.Time("selection", () =>
         {
             if (pruneChannels == 0) return Enumerable.Range(0, m).Select(i => (long)i).ToArray();
-            if (settings.Method == PruningMethod.SlimLLM)
+            if (settings.EffectiveFfnMethod == PruningMethod.SlimLLM)
             {
                 using var scatter = outputCov.CenteredScatter();
                 using var scores = FfnChannelImportance.Score(ffnInput.Norms(), activation.Norms(), scatter, w.Gate, w.Up, w.Down);
                 return FfnChannelSelector.KeptChannels(scores.Total, ratio, settings.FfnRule);
             }
             var fw = new FfnWeights(w.Gate, w.Up, w.Down);
-            using var baseline = settings.Method switch
+            using var baseline = settings.EffectiveFfnMethod switch
             {
                 PruningMethod.Magnitude => MagnitudeScores.FfnChannels(fw),
                 PruningMethod.WandaSp => WandaSpScores.FfnChannels(fw, ffnInput.Norms(), activation.Norms()),

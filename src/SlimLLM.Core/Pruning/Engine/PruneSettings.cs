@@ -34,6 +34,13 @@ public sealed record RatioSpec(double? Target = null, double? MeanRatio = null, 
 public sealed record PruneSettings
 {
     public PruningMethod Method { get; init; } = PruningMethod.SlimLLM;
+    /// <summary>Ablation: a different criterion for attention units than <see cref="Method"/> (null: the same).</summary>
+    public PruningMethod? AttentionMethod { get; init; }
+    /// <summary>Ablation: a different criterion for FFN channels than <see cref="Method"/> (null: the same).</summary>
+    public PruningMethod? FfnMethod { get; init; }
+
+    public PruningMethod EffectiveAttentionMethod => AttentionMethod ?? Method;
+    public PruningMethod EffectiveFfnMethod => FfnMethod ?? Method;
     public required RatioSpec Ratio { get; init; }
     public CalibrationMode Mode { get; init; } = CalibrationMode.Sequential;
     /// <summary>Null: the method's own (slimllm: regression, flap: mean-bias, magnitude and wanda-sp: none).</summary>
@@ -52,7 +59,7 @@ public sealed record PruneSettings
         _ => null,
     };
 
-    public FfnSelectionRule FfnRule => Method == PruningMethod.SlimLLM && KeepLowestOnePercent
+    public FfnSelectionRule FfnRule => EffectiveFfnMethod == PruningMethod.SlimLLM && KeepLowestOnePercent
         ? FfnSelectionRule.ProtectLowestOnePercent : FfnSelectionRule.PruneLowest;
 
     public static string Name(PruningMethod m) => m switch

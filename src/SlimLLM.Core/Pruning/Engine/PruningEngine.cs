@@ -60,7 +60,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null)
         }
 
         // 2. Per-layer ratios.
-        var rule = settings.Method == PruningMethod.SlimLLM ? settings.FfnRule : Selection.FfnSelectionRule.PruneLowest;
+        var rule = settings.FfnRule;
         int prunedLayers = settings.Ratio.ResolvePrunedLayers(config.NumLayers);
         double alpha = settings.Ratio.ResolveAlpha();
         LayerRatioPlan plan;
