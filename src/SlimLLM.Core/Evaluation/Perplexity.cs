@@ -22,7 +22,7 @@ public static class Perplexity
         return maxTokens is long n && n < ids.Length ? ids[..(int)n] : ids;
     }
 
-    public static PerplexityResult Evaluate(LlamaModel model, int[] tokens, int seqLen = 128, int batchSize = 8, IProgressReporter? progress = null)
+    public static PerplexityResult Evaluate(LlamaModel model, int[] tokens, int seqLen = 128, int batchSize = 8, IProgressReporter? progress = null, string phase = "perplexity")
     {
         if (seqLen < 2) throw new ArgumentOutOfRangeException(nameof(seqLen), "seq_len must be at least 2");
         int windows = tokens.Length / seqLen;
@@ -42,7 +42,7 @@ public static class Perplexity
             var nll = F.cross_entropy(pred, target, reduction: nn.Reduction.Sum).to(ScalarType.Float64);
             nllSum += nll.item<double>();
             count += nb * (seqLen - 1);
-            progress?.Report("perplexity", Math.Min(w0 + nb, windows), windows);
+            progress?.Report(phase, Math.Min(w0 + nb, windows), windows);
         }
         double mean = nllSum / count;
         return new PerplexityResult(Math.Exp(mean), mean, windows, seqLen, (long)windows * seqLen, count);

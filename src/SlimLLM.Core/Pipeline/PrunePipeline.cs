@@ -69,10 +69,10 @@ public sealed class PrunePipeline(IProgressReporter? progress = null)
         int maxPos = Math.Max(spec.SeqLen, 128);
         PerplexityResult denseResult, prunedResult;
         using (var model = LlamaModel.Load(dense, compute.Device, compute.DType, maxPos))
-            denseResult = Perplexity.Evaluate(model, tokens, spec.SeqLen, progress: _progress);
+            denseResult = Perplexity.Evaluate(model, tokens, spec.SeqLen, progress: _progress, phase: "perplexity (dense)");
         using (var prunedSource = ModelLoader.Open(prunedFolder))
         using (var model = LlamaModel.Load(prunedSource, compute.Device, compute.DType, maxPos))
-            prunedResult = Perplexity.Evaluate(model, tokens, spec.SeqLen, progress: _progress);
+            prunedResult = Perplexity.Evaluate(model, tokens, spec.SeqLen, progress: _progress, phase: "perplexity (pruned)");
         var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, denseResult.Tokens, denseResult.Perplexity, prunedResult.Perplexity);
         return (info, new EvaluationSummary(info.Text, info.DensePerplexity, info.PrunedPerplexity, spec.MaxPerplexityIncrease));
     }
