@@ -116,7 +116,9 @@ public class FfnChannelImportanceTests
         Assert.Equal(2752, FfnChannelSelector.PrunedCount(11008, 0.25));
         Assert.Equal(110, FfnChannelSelector.ProtectedCount(11008, FfnSelectionRule.ProtectLowestOnePercent));
         Assert.Equal(11008 - 110, FfnChannelSelector.PrunedCount(11008, 1.0));
-        Assert.Equal(11008, FfnChannelSelector.PrunedCount(11008, 1.0, FfnSelectionRule.PruneLowest));
+        // A pruned block always keeps at least one unit.
+        Assert.Equal(11007, FfnChannelSelector.PrunedCount(11008, 1.0, FfnSelectionRule.PruneLowest));
+        Assert.Equal(3, PruneCount.FromRatio(0.9, 4));
         Assert.Equal(new long[] { 2, 3, 12, 13 }, PruneCount.Expand(new[] { 1, 6 }, 2));
     }
 

@@ -1,22 +1,26 @@
+using SlimLLM.Caching;
 using SlimLLM.Calibration;
 using SlimLLM.Compute;
 using SlimLLM.Models;
+using SlimLLM.Output;
 using SlimLLM.Progress;
 using SlimLLM.Pruning.Ratios;
 using SlimLLM.Pruning.Recovery;
-using TorchSharp;
+using SlimLLM.Pruning.Statistics;
 using static TorchSharp.torch;
 
 namespace SlimLLM.Pruning.Engine;
 
 /// <summary>
-/// The SlimLLM pruning run: a dense pass for the per-layer similarities, the per-layer ratios, then layer by layer
-/// (in order) statistics → selection → recovery → pruned layer, whose output feeds the next layer (sequential mode).
-/// Weights are loaded one layer at a time; only the calibration hidden states stay resident.
+/// The SlimLLM pruning run: dense layer similarities, per-layer ratios, then layer by layer (in order) statistics →
+/// selection → recovery → pruned layer, whose output feeds the next layer (sequential mode).
+/// Statistics are ratio-independent and cached under content-addressed keys; calibration hidden states are computed only
+/// when a layer's statistics are missing, so a rebuild with unchanged inputs runs no forward pass at all.
 /// </summary>
-public sealed class PruningEngine(IProgressReporter? progress = null)
+public sealed class PruningEngine(IProgressReporter? progress = null, IStatisticsCache? cache = null, string? modelFingerprint = null)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
+    private readonly IStatisticsCache _cache = cache ?? new NoStatisticsCache();
 
     public PruneResult Run(IModelSource source, CalibrationSet calibration, PruneSettings settings, ComputeDevice compute, string? settingsSource = null)
     {
@@ -27,127 +31,173 @@ public sealed class PruningEngine(IProgressReporter? progress = null)
         using var noGrad = no_grad();
         using var rope = new RotaryEmbedding(config, calibration.SeqLen, compute.Device, compute.DType);
 
-        // Calibration batches; for ridge, the last quarter of the samples is held out to choose the strength.
+        // For ridge, the last quarter of the samples is held out to choose the strength.
         int heldOutSamples = settings.EffectiveRecovery == RecoveryMethod.Ridge ? Math.Max(1, calibration.Samples / 4) : 0;
         if (heldOutSamples >= calibration.Samples)
-            throw new Errors.SlimLLMException(settingsSource, "ridge recovery needs at least 2 calibration samples (one is held out).", "Raise calibration.samples.");
+            throw new Errors.SlimLLMException(settingsSource, "ridge recovery needs at least 2 calibration samples (one is held out).", "Raise calibration samples.");
         var (batches, heldOutBatches) = MakeBatches(calibration, settings.BatchSize, heldOutSamples);
+        int fitBatches = batches.Count - heldOutBatches;
+
+        var fingerprint = modelFingerprint ?? (_cache is NoStatisticsCache ? "uncached" : ModelFingerprint.Compute(source));
+        CacheKey BaseKey(string what) => new CacheKey().Add("what", what).Add("algorithm", Provenance.AlgorithmVersion).Add("model", fingerprint)
+            .Add("calibration", calibration.Fingerprint).Add("batches", string.Join(",", batches.Select(b => b.shape[0]))).Add("held_out_batches", heldOutBatches)
+            .Add("dtype", compute.DType.ToString()).Add("device", compute.Device.type.ToString());
 
         Tensor embedding = timings.Time("load", () => source.LoadEmbedding());
-        List<Tensor> Embedded() => batches.Select(ids => embedding.index_select(0, ids.flatten()).view(ids.shape[0], ids.shape[1], -1).to(compute.DType, compute.Device)).ToList();
-
-        // 1. Dense pass: s_l = mean cosine(hidden_in, hidden_out).
-        var similarities = new double[config.NumLayers];
-        {
-            var hidden = Embedded();
-            for (int l = 0; l < config.NumLayers; l++)
-            {
-                using var w = LoadLayer(source, l, compute, timings);
-                var acc = new LayerSimilarityAccumulator();
-                var next = timings.Time("calibration forward", () => hidden.Select(h =>
-                {
-                    var o = DecoderLayer.Forward(h, w, config.Layers[l], config, rope);
-                    passes.Add();
-                    acc.Accumulate(h.reshape(-1, h.shape[2]), o.reshape(-1, o.shape[2]));
-                    return o;
-                }).ToList());
-                foreach (var h in hidden) h.Dispose();
-                hidden = next;
-                similarities[l] = acc.Mean;
-                _progress.Report("dense pass", l + 1, config.NumLayers);
-            }
-            foreach (var h in hidden) h.Dispose();
-        }
-
-        // 2. Per-layer ratios.
-        var rule = settings.FfnRule;
-        int prunedLayers = settings.Ratio.ResolvePrunedLayers(config.NumLayers);
-        double alpha = settings.Ratio.ResolveAlpha();
-        LayerRatioPlan plan;
-        double meanRatio;
-        if (settings.Ratio.Target is double target)
-        {
-            var shapes = config.Layers.Select(l => new LayerShape(config.HiddenSize, l.NumHeads, l.NumKeyValueHeads, config.HeadDim, l.IntermediateSize)).ToList();
-            var solution = LayerRatioPlanner.SolveForParameterFraction(similarities, shapes, target, prunedLayers, alpha, settings.Ratio.MaxRatio, rule, settingsSource);
-            plan = solution.Plan;
-            meanRatio = solution.MeanRatio;
-        }
-        else
-        {
-            meanRatio = settings.Ratio.MeanRatio!.Value;
-            plan = LayerRatioPlanner.Plan(similarities, new LayerRatioSettings(meanRatio, prunedLayers, alpha, settings.Ratio.MaxRatio), settingsSource);
-        }
-        _progress.Info($"per-layer ratios: {string.Join(" ", plan.Ratios.Select(r => r.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)))} (R={meanRatio:0.0000}, P={prunedLayers}, alpha={alpha})");
-
-        // 3. Layer by layer.
-        var pruner = new LayerPruner(config, settings, passes);
-        var layers = new List<DecoderLayerWeights>(config.NumLayers);
-        var layerConfigs = new List<DecoderLayerConfig>(config.NumLayers);
-        var decisions = new List<LayerDecision>(config.NumLayers);
-        var inputs = Embedded();
         try
         {
+            var hidden = new HiddenStates(batches, embedding, compute, rope, config, passes, timings);
+            var similarities = Similarities(source, BaseKey("similarities").Hash(), hidden, compute, timings);
+            var (plan, meanRatio, prunedLayers, alpha) = PlanRatios(config, settings, similarities, settingsSource);
+
+            var pruner = new LayerPruner(config, settings);
+            var layers = new List<DecoderLayerWeights>(config.NumLayers);
+            var layerConfigs = new List<DecoderLayerConfig>(config.NumLayers);
+            var decisions = new List<LayerDecision>(config.NumLayers);
+            string chain = settings.Mode == CalibrationMode.Sequential ? "embedding" : "dense";
             for (int l = 0; l < config.NumLayers; l++)
             {
                 using var w = LoadLayer(source, l, compute, timings);
+                var layerConfig = config.Layers[l];
+                double ratio = plan.Ratios[l];
                 DecoderLayerWeights pruned;
                 DecoderLayerConfig prunedConfig;
-                if (plan.Ratios[l] <= 0)
+                LayerDecision decision;
+                if (ratio <= 0)
                 {
                     pruned = w.To(w.Q.device, w.Q.dtype);
-                    prunedConfig = config.Layers[l];
-                    long p = prunedConfig.ParameterCount(config.HiddenSize, config.HeadDim);
-                    decisions.Add(new LayerDecision(l, similarities[l], 0, Enumerable.Range(0, prunedConfig.NumKeyValueHeads).ToArray(),
-                        Enumerable.Range(0, prunedConfig.IntermediateSize).ToArray(), prunedConfig.NumKeyValueHeads, prunedConfig.IntermediateSize, p, p));
+                    prunedConfig = layerConfig;
+                    long p = layerConfig.ParameterCount(config.HiddenSize, config.HeadDim);
+                    decision = new LayerDecision(l, similarities[l], 0, Enumerable.Range(0, layerConfig.NumKeyValueHeads).ToArray(),
+                        Enumerable.Range(0, layerConfig.IntermediateSize).ToArray(), layerConfig.NumKeyValueHeads, layerConfig.IntermediateSize, p, p);
                 }
                 else
                 {
-                    var outcome = pruner.Prune(l, w, plan.Ratios[l], similarities[l], inputs, heldOutBatches, rope, timings);
-                    (pruned, prunedConfig) = (outcome.Weights, outcome.Config);
-                    decisions.Add(outcome.Decision);
+                    var attnKey = BaseKey("attention").Add("layer", l).Add("inputs", chain).Hash();
+                    using var attnStats = CachedOrComputed("attention", attnKey, AttentionStatistics.FromTensors, s => s.ToTensors(),
+                        () => LayerStatisticsComputer.Attention(w, layerConfig, config, hidden.At(l, layers, source, settings.Mode == CalibrationMode.Sequential), fitBatches, rope, passes), timings);
+                    var attention = pruner.PruneAttention(w, layerConfig, ratio, attnStats, timings);
+                    using var attnWeights = attention.Weights;
+
+                    var ffnAttention = settings.Mode == CalibrationMode.Sequential ? attention.Weights : w;
+                    var ffnAttentionConfig = settings.Mode == CalibrationMode.Sequential ? attention.Config : layerConfig;
+                    var ffnKey = BaseKey("ffn").Add("layer", l).Add("inputs", chain)
+                        .Add("attention", settings.Mode == CalibrationMode.Sequential ? CacheKey.HashTensors(AttentionTensors(attention.Weights)) : "dense").Hash();
+                    using var ffnStats = CachedOrComputed("ffn", ffnKey, FfnStatistics.FromTensors, s => s.ToTensors(),
+                        () => LayerStatisticsComputer.Ffn(ffnAttention, ffnAttentionConfig, w, config, hidden.At(l, layers, source, settings.Mode == CalibrationMode.Sequential), fitBatches, rope, passes), timings);
+                    var ffn = pruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings);
+                    pruned = ffn.Weights;
+                    prunedConfig = ffn.Config;
+                    decision = new LayerDecision(l, similarities[l], ratio, attention.KeptGroups, ffn.KeptChannels, layerConfig.NumKeyValueHeads,
+                        layerConfig.IntermediateSize, layerConfig.ParameterCount(config.HiddenSize, config.HeadDim), prunedConfig.ParameterCount(config.HiddenSize, config.HeadDim),
+                        attention.Holistic?.FinalObjective, attention.Holistic?.Swaps.Count ?? 0, attention.RidgeStrength, ffn.RidgeStrength);
                 }
-                var forNext = settings.Mode == CalibrationMode.Sequential ? pruned : w;
-                var cfgNext = settings.Mode == CalibrationMode.Sequential ? prunedConfig : config.Layers[l];
-                if (l < config.NumLayers - 1)
-                {
-                    var next = timings.Time("calibration forward", () => inputs.Select(h =>
-                    {
-                        passes.Add();
-                        return DecoderLayer.Forward(h, forNext, cfgNext, config, rope);
-                    }).ToList());
-                    foreach (var h in inputs) h.Dispose();
-                    inputs = next;
-                }
-                layers.Add(timings.Time("write", () => { using (pruned) return pruned.To(CPU, storedDtype); }));
+                // The stored (checkpoint-dtype) weights are what the next layer sees, with or without the cache.
+                var stored = timings.Time("write", () => { using (pruned) return pruned.To(CPU, storedDtype); });
+                layers.Add(stored);
                 layerConfigs.Add(prunedConfig);
+                decisions.Add(decision);
+                if (settings.Mode == CalibrationMode.Sequential)
+                    chain = new CacheKey().Add("previous", chain).Add("layer", CacheKey.HashTensors(stored.Named())).Hash();
+                hidden.Pruned(l, prunedConfig);
                 _progress.Report("pruning layers", l + 1, config.NumLayers);
             }
+            hidden.Dispose();
+
+            var result = new PruneResult
+            {
+                DenseConfig = config,
+                Config = config with { Layers = layerConfigs },
+                Embedding = embedding,
+                FinalNorm = source.LoadFinalNorm(),
+                LmHead = config.TieWordEmbeddings ? null : source.LoadLmHead(),
+                Layers = layers,
+                Decisions = decisions,
+                Settings = settings,
+                MeanRatio = meanRatio,
+                PrunedLayerCount = prunedLayers,
+                Alpha = alpha,
+                TargetReduction = settings.Ratio.Target,
+                ForwardPasses = passes.Value,
+                Timings = timings,
+            };
+            embedding = null!;
+            return result;
         }
         finally
         {
-            foreach (var h in inputs) h.Dispose();
+            embedding?.Dispose();
             foreach (var b in batches) b.Dispose();
         }
-
-        var prunedModelConfig = config with { Layers = layerConfigs };
-        return new PruneResult
-        {
-            DenseConfig = config,
-            Config = prunedModelConfig,
-            Embedding = embedding,
-            FinalNorm = source.LoadFinalNorm(),
-            LmHead = config.TieWordEmbeddings ? null : source.LoadLmHead(),
-            Layers = layers,
-            Decisions = decisions,
-            Settings = settings,
-            MeanRatio = meanRatio,
-            PrunedLayerCount = prunedLayers,
-            Alpha = alpha,
-            TargetReduction = settings.Ratio.Target,
-            ForwardPasses = passes.Value,
-            Timings = timings,
-        };
     }
+
+    private double[] Similarities(IModelSource source, string key, HiddenStates hidden, ComputeDevice compute, PhaseTimings timings)
+    {
+        var config = source.Config;
+        var cached = _cache.TryGet("similarities", key);
+        if (cached is not null)
+        {
+            using var t = cached["similarities"];
+            var values = t.data<double>().ToArray();
+            foreach (var x in cached.Values) x.Dispose();
+            if (values.Length == config.NumLayers) return values;
+        }
+        var similarities = new double[config.NumLayers];
+        var states = hidden.Embedded();
+        for (int l = 0; l < config.NumLayers; l++)
+        {
+            using var w = LoadLayer(source, l, compute, timings);
+            var acc = new LayerSimilarityAccumulator();
+            var next = timings.Time("calibration forward", () => states.Select(h =>
+            {
+                var o = DecoderLayer.Forward(h, w, config.Layers[l], config, hidden.Rope);
+                hidden.Passes.Add();
+                acc.Accumulate(h.reshape(-1, h.shape[2]), o.reshape(-1, o.shape[2]));
+                return o;
+            }).ToList());
+            foreach (var h in states) h.Dispose();
+            states = next;
+            similarities[l] = acc.Mean;
+            _progress.Report("dense pass", l + 1, config.NumLayers);
+        }
+        foreach (var h in states) h.Dispose();
+        using (var t = tensor(similarities, dtype: ScalarType.Float64))
+            _cache.Put("similarities", key, new Dictionary<string, Tensor> { ["similarities"] = t });
+        return similarities;
+    }
+
+    private static (LayerRatioPlan Plan, double MeanRatio, int PrunedLayers, double Alpha) PlanRatios(ModelConfig config, PruneSettings settings, double[] similarities, string? settingsSource)
+    {
+        int prunedLayers = settings.Ratio.ResolvePrunedLayers(config.NumLayers);
+        double alpha = settings.Ratio.ResolveAlpha();
+        if (settings.Ratio.Target is double target)
+        {
+            var shapes = config.Layers.Select(l => new LayerShape(config.HiddenSize, l.NumHeads, l.NumKeyValueHeads, config.HeadDim, l.IntermediateSize)).ToList();
+            var solution = LayerRatioPlanner.SolveForParameterFraction(similarities, shapes, target, prunedLayers, alpha, settings.Ratio.MaxRatio, settings.FfnRule, settingsSource);
+            return (solution.Plan, solution.MeanRatio, prunedLayers, alpha);
+        }
+        double r = settings.Ratio.MeanRatio!.Value;
+        return (LayerRatioPlanner.Plan(similarities, new LayerRatioSettings(r, prunedLayers, alpha, settings.Ratio.MaxRatio), settingsSource), r, prunedLayers, alpha);
+    }
+
+    private T CachedOrComputed<T>(string kind, string key, Func<IReadOnlyDictionary<string, Tensor>, string, T> fromTensors,
+        Func<T, Dictionary<string, Tensor>> toTensors, Func<T> compute, PhaseTimings timings)
+    {
+        var cached = timings.Time("cache", () => _cache.TryGet(kind, key));
+        if (cached is not null)
+        {
+            try { return fromTensors(cached, $"{kind} statistics {key}"); }
+            finally { foreach (var t in cached.Values) t.Dispose(); }
+        }
+        var value = timings.Time("statistics", compute);
+        var tensors = toTensors(value);
+        timings.Time("cache", () => _cache.Put(kind, key, tensors));
+        foreach (var t in tensors.Values) t.Dispose();
+        return value;
+    }
+
+    private static IEnumerable<(string, Tensor)> AttentionTensors(DecoderLayerWeights w) =>
+        w.Named().Where(n => n.Suffix.StartsWith("self_attn.", StringComparison.Ordinal) || n.Suffix == "input_layernorm.weight");
 
     private static DecoderLayerWeights LoadLayer(IModelSource source, int l, ComputeDevice compute, PhaseTimings timings) =>
         timings.Time("load", () => { using var raw = source.LoadLayer(l); return raw.To(compute.Device, compute.DType); });

@@ -1,0 +1,78 @@
+using SlimLLM.Compute;
+using SlimLLM.Models;
+using static TorchSharp.torch;
+
+namespace SlimLLM.Pruning.Engine;
+
+/// <summary>
+/// The calibration hidden states entering each layer, computed lazily: only when a layer's statistics are not cached does the
+/// engine need them, and then they are brought forward from the last computed position through the already-pruned layers
+/// (sequential mode) or the dense layers (dense mode).
+/// </summary>
+internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Tensor embedding, ComputeDevice compute, RotaryEmbedding rope,
+    ModelConfig config, Counter passes, PhaseTimings timings) : IDisposable
+{
+    private List<Tensor>? _states;
+    private int _position = -1;     // the layer whose input _states holds
+    private readonly List<DecoderLayerConfig> _prunedConfigs = [];
+
+    public RotaryEmbedding Rope => rope;
+    public Counter Passes => passes;
+
+    public List<Tensor> Embedded() =>
+        batches.Select(ids => embedding.index_select(0, ids.flatten()).view(ids.shape[0], ids.shape[1], -1).to(compute.DType, compute.Device)).ToList();
+
+    /// <summary>Records the pruned configuration of layer <paramref name="l"/> (called after every layer, in order).</summary>
+    public void Pruned(int l, DecoderLayerConfig prunedConfig)
+    {
+        if (_prunedConfigs.Count == l) _prunedConfigs.Add(prunedConfig);
+    }
+
+    /// <summary>Inputs of layer <paramref name="l"/>; <paramref name="prunedLayers"/> holds the stored pruned layers 0..l-1.</summary>
+    public IReadOnlyList<Tensor> At(int l, IReadOnlyList<DecoderLayerWeights> prunedLayers, IModelSource source, bool sequential = true)
+    {
+        if (_states is null || _position > l)
+        {
+            Release();
+            _states = Embedded();
+            _position = 0;
+        }
+        while (_position < l)
+        {
+            int p = _position;
+            DecoderLayerWeights w;
+            DecoderLayerConfig c;
+            if (sequential && prunedLayers.Count > p)
+            {
+                w = prunedLayers[p].To(compute.Device, compute.DType);
+                c = _prunedConfigs[p];
+            }
+            else
+            {
+                using var raw = source.LoadLayer(p);
+                w = raw.To(compute.Device, compute.DType);
+                c = config.Layers[p];
+            }
+            using (w)
+            {
+                var next = timings.Time("calibration forward", () => _states.Select(h =>
+                {
+                    passes.Add();
+                    return DecoderLayer.Forward(h, w, c, config, rope);
+                }).ToList());
+                Release();
+                _states = next;
+            }
+            _position = p + 1;
+        }
+        return _states;
+    }
+
+    private void Release()
+    {
+        if (_states is not null) foreach (var h in _states) h.Dispose();
+        _states = null;
+    }
+
+    public void Dispose() => Release();
+}
