@@ -1,0 +1,48 @@
+using SlimLLM.Pruning.Engine;
+
+namespace SlimLLM.Manifest;
+
+/// <summary>
+/// The one list of keys and named values the manifest accepts. The loader rejects any other key with these, and a test
+/// checks that docs/slimllm.schema.json lists exactly these (section names are the schema's <c>$defs</c> names).
+/// </summary>
+public static class ManifestKeys
+{
+    public const string Root = "manifest";
+    public const string Model = "model";
+    public const string Source = "source";
+    public const string Calibration = "calibration";
+    public const string Pruning = "pruning";
+    public const string Evaluate = "evaluate";
+    public const string Output = "output";
+
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Sections { get; } = new Dictionary<string, IReadOnlyList<string>>
+    {
+        [Root] = ["cache", "models"],
+        [Model] = ["name", "source", "calibration", "pruning", "evaluate", "output", "device"],
+        [Source] = ["path", "nuget", "feed", "huggingface", "revision", "files"],
+        [Calibration] = ["files", "samples", "seq_len", "seed", "mode", "batch_size"],
+        [Pruning] = ["method", "target", "ratio", "pruned_layers", "alpha", "max_ratio", "recovery", "keep_lowest_1pct"],
+        [Evaluate] = ["text", "max_tokens", "seq_len", "max_perplexity_increase"],
+        [Output] = ["dir", "formats"],
+    };
+
+    public static IReadOnlyList<KeyValuePair<string, PruningMethod>> Methods { get; } =
+        Enum.GetValues<PruningMethod>().Select(m => KeyValuePair.Create(PruneSettings.Name(m), m)).ToList();
+
+    public static IReadOnlyList<KeyValuePair<string, CalibrationMode>> Modes { get; } =
+        [new("sequential", CalibrationMode.Sequential), new("dense", CalibrationMode.Dense)];
+
+    public static IReadOnlyList<KeyValuePair<string, RecoveryChoice>> Recoveries { get; } =
+        [new("regression", RecoveryChoice.Regression), new("mean-bias", RecoveryChoice.MeanBias), new("ridge", RecoveryChoice.Ridge), new("none", RecoveryChoice.None)];
+
+    public static IReadOnlyList<KeyValuePair<string, OutputFormat>> Formats { get; } =
+        [new("safetensors", OutputFormat.Safetensors), new("gguf", OutputFormat.Gguf)];
+
+    /// <summary>The model-level device values besides <c>cuda:N</c>.</summary>
+    public static IReadOnlyList<string> Devices { get; } = ["auto", "cpu", "cuda"];
+
+    /// <summary>The section, other than <paramref name="except"/>, that accepts <paramref name="key"/>, if any.</summary>
+    internal static string? SectionAccepting(string key, string except) =>
+        Sections.Where(s => s.Key != except && s.Value.Contains(key, StringComparer.Ordinal)).Select(s => s.Key).FirstOrDefault();
+}

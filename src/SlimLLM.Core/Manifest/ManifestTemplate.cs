@@ -1,0 +1,58 @@
+namespace SlimLLM.Manifest;
+
+/// <summary>The commented starter manifest <c>slimllm init</c> writes.</summary>
+public static class ManifestTemplate
+{
+    public const string DefaultName = "my-model-slim";
+    public const string DefaultModelPath = "models/my-model";
+    public const string DefaultCalibrationFiles = "data/calibration/**/*.txt";
+    public const string DefaultEvaluationText = "data/test.txt";
+
+    /// <summary>The starter manifest with the placeholder paths (models/my-model, data/...), to be edited by the user.</summary>
+    public static string Text => Render();
+
+    /// <summary>The starter manifest with its name and paths filled in (quoted as YAML single-quoted strings).</summary>
+    public static string Render(string name = DefaultName, string modelPath = DefaultModelPath,
+        string calibrationFiles = DefaultCalibrationFiles, string evaluationText = DefaultEvaluationText) => $$"""
+        # slimllm.yaml: the models `slimllm prune` builds. Relative paths are resolved from this file's folder.
+        # Every key: docs/manifest-reference.md. Editor completion: docs/slimllm.schema.json.
+
+        # Where importance statistics are cached between runs (default: $SLIMLLM_CACHE, else the user cache folder).
+        # cache: .slimllm-cache
+
+        models:
+          - name: {{Quote(name)}}               # the output folder's name: letters, digits, '.', '_', '-'
+            source:
+              path: {{Quote(modelPath)}}        # a Hugging Face folder (config.json + *.safetensors) or a .gguf file
+              # or:   nuget: Some.Model.Package@[1.0,2.0)      (feed: a URL or folder, optional)
+              # or:   huggingface: org/name                    (revision: main, files: ["*.json", "*.safetensors"])
+            calibration:
+              files: [{{Quote(calibrationFiles)}}]   # text files or glob patterns ('**' = any depth of folders)
+              samples: 32                # calibration sequences (the paper: 32)
+              seq_len: 128               # tokens per sequence, BOS included (the paper: 128)
+              seed: 42                   # picks the sequences' start positions
+              mode: sequential           # sequential: each layer sees the pruned layers before it (the paper)
+                                         # dense: statistics from the dense model only (re-pruning at another target is cheap)
+            pruning:
+              method: slimllm            # slimllm | magnitude | wanda-sp | flap
+              target: 0.20               # fraction of decoder-layer parameters to remove
+              # ratio: 0.20              # instead of target: the paper's mean per-layer ratio R
+              # pruned_layers: 26        # P: how many layers are pruned (default: 26/32 of the layers, 30/32 from 35%)
+              # alpha: 10                # sharpness of the per-layer ratios (default: 10, 7 from 35%)
+              max_ratio: 0.9             # no layer loses more than this fraction
+              # recovery: regression     # regression | mean-bias | ridge | none (default: the method's own)
+            evaluate:                    # perplexity of the dense and the pruned model; remove to skip
+              - text: {{Quote(evaluationText)}}
+                max_tokens: 65536
+                seq_len: 128
+                max_perplexity_increase: 0.50   # fail the run when pruned/dense - 1 exceeds this
+            output:
+              dir: out/                  # the model is written to out/<name>
+              formats: [safetensors]     # safetensors | gguf
+            device: auto                 # auto | cpu | cuda | cuda:N
+
+        """;
+
+    /// <summary>A YAML single-quoted scalar: no escapes but '' for a quote, so Windows paths stay as typed.</summary>
+    private static string Quote(string value) => "'" + value.Replace("'", "''") + "'";
+}

@@ -1,0 +1,40 @@
+using SlimLLM.Pruning.Engine;
+
+namespace SlimLLM.Manifest;
+
+/// <summary>One entry of the manifest's <c>models:</c> list, validated, with absolute paths.</summary>
+public sealed record ModelSpec
+{
+    /// <summary>Output folder name ([A-Za-z0-9._-]+, unique within the manifest).</summary>
+    public required string Name { get; init; }
+    /// <summary>The manifest this model is declared in (absolute) and the position of its entry, for messages.</summary>
+    public required string ManifestPath { get; init; }
+    public required SourcePosition Position { get; init; }
+    public required SourceSpec Source { get; init; }
+    public required CalibrationSpec Calibration { get; init; }
+    public required PruningSpec Pruning { get; init; }
+    public required IReadOnlyList<EvaluateSpec> Evaluate { get; init; }
+    /// <summary>The <c>output.dir</c> folder, absolute (default: <c>out</c> next to the manifest).</summary>
+    public required string OutputRoot { get; init; }
+    public required IReadOnlyList<OutputFormat> Formats { get; init; }
+    /// <summary>auto, cpu, cuda or cuda:N, lower case; resolved by <see cref="Compute.ComputeDevice.Resolve"/>.</summary>
+    public required string Device { get; init; }
+    /// <summary>The manifest-level <c>cache:</c> folder, absolute, or null.</summary>
+    public string? CacheDir { get; init; }
+
+    /// <summary>The folder the pruned model is written to: <c>&lt;output.dir&gt;/&lt;name&gt;</c>.</summary>
+    public string OutputDir => Path.Combine(OutputRoot, Name);
+
+    /// <summary>The engine's settings: the pruning section plus the calibration mode and batch size.</summary>
+    public PruneSettings ToPruneSettings() => new()
+    {
+        Method = Pruning.Method,
+        Ratio = new RatioSpec(Pruning.Target, Pruning.Ratio, Pruning.PrunedLayers, Pruning.Alpha, Pruning.MaxRatio),
+        Mode = Calibration.Mode,
+        Recovery = Pruning.RecoveryMethod,
+        KeepLowestOnePercent = Pruning.KeepLowestOnePercent,
+        BatchSize = Calibration.BatchSize,
+    };
+}
+
+public enum OutputFormat { Safetensors, Gguf }

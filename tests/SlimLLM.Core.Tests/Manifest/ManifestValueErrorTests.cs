@@ -1,0 +1,112 @@
+namespace SlimLLM.Tests.Manifest;
+
+/// <summary>Wrong types, values out of range, values not allowed and conflicting keys: reported at the value.</summary>
+public sealed class ManifestValueErrorTests : IDisposable
+{
+    private readonly ManifestWorkspace _ws = new();
+
+    public void Dispose() => _ws.Dispose();
+
+    private string Pruning(string line) => ManifestWorkspace.Minimal.Replace("      target: 0.2\n", line);
+
+    [Fact]
+    public void Text_where_a_number_belongs() =>
+        _ws.SingleError(Pruning("      target: abc\n"), 8, 15, "SLIM003", "'pruning.target': expected a number, got 'abc'.", "Write it as 'target: 0.2'.");
+
+    [Fact]
+    public void Quoted_number_is_a_string() =>
+        _ws.SingleError(Pruning("      target: \"0.2\"\n"), 8, 15, "SLIM003", "'pruning.target': expected a number, got the quoted string '0.2'.", "Write it as 'target: 0.2'.");
+
+    [Fact]
+    public void Fraction_where_a_whole_number_belongs() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "      pruned_layers: 2.5\n", 9, 22, "SLIM003",
+            "'pruning.pruned_layers': expected a whole number, got '2.5'.", "Write it as 'pruned_layers: 26'.");
+
+    [Fact]
+    public void Yes_is_not_a_boolean() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "      keep_lowest_1pct: yes\n", 9, 25, "SLIM003",
+            "'pruning.keep_lowest_1pct': expected true or false, got 'yes'.", "Write it as 'keep_lowest_1pct: true'.");
+
+    [Fact]
+    public void Scalar_where_a_section_belongs() =>
+        _ws.SingleError(ManifestWorkspace.Minimal.Replace("    source:\n      path: models/m\n", "    source: models/m\n"), 3, 13, "SLIM003",
+            "'source': expected a mapping of keys, got 'models/m'.", "Write it as 'source: { path: models/my-model }'.");
+
+    [Fact]
+    public void Target_outside_zero_one() =>
+        _ws.SingleError(Pruning("      target: 1.5\n"), 8, 15, "SLIM004", "'pruning.target' is 1.5, but must be in (0, 1).", "Set it to e.g. 'target: 0.2'.");
+
+    [Fact]
+    public void Zero_samples() =>
+        _ws.SingleError(ManifestWorkspace.Minimal.Replace("      files: data/cal/*.txt\n", "      files: data/cal/*.txt\n      samples: 0\n"), 7, 16, "SLIM004",
+            "'calibration.samples' is 0, but must be at least 1.", "Set it to e.g. 'samples: 32'.");
+
+    [Fact]
+    public void Max_ratio_above_one() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "      max_ratio: 1.01\n", 9, 18, "SLIM004",
+            "'pruning.max_ratio' is 1.01, but must be in (0, 1].", "Set it to e.g. 'max_ratio: 0.9'.");
+
+    [Fact]
+    public void Ratio_above_max_ratio() =>
+        _ws.SingleError(Pruning("      ratio: 0.95\n"), 8, 14, "SLIM004",
+            "'pruning.ratio' is 0.95, above the maximum per-layer ratio 0.9, so no per-layer ratios can average to it.", "Lower 'ratio', or raise 'max_ratio'.");
+
+    [Fact]
+    public void Max_tokens_below_one_window() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "    evaluate:\n      - text: data/test.txt\n        max_tokens: 100\n", 11, 21, "SLIM004",
+            "'evaluate[0].max_tokens' is 100, fewer than one window of seq_len 128 tokens.", "Set max_tokens to at least 128, or lower seq_len.");
+
+    [Fact]
+    public void Clipped_method_name_gets_a_did_you_mean() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "      method: slim\n", 9, 15, "SLIM006",
+            "'pruning.method' is 'slim', which is not a pruning method.", "Did you mean 'slimllm'? Use one of: slimllm, magnitude, wanda-sp, flap.");
+
+    [Fact]
+    public void Unknown_calibration_mode() =>
+        _ws.SingleError(ManifestWorkspace.Minimal.Replace("      files: data/cal/*.txt\n", "      files: data/cal/*.txt\n      mode: sequental\n"), 7, 13, "SLIM006",
+            "'calibration.mode' is 'sequental', which is not a calibration mode.", "Did you mean 'sequential'? Use one of: sequential, dense.");
+
+    [Fact]
+    public void Unknown_device() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "    device: gpu\n", 9, 13, "SLIM006",
+            "'device' is 'gpu', which is not a device.", "Use auto, cpu, cuda or cuda:N (N the GPU index, e.g. cuda:1).");
+
+    [Fact]
+    public void Unknown_output_format() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "    output:\n      formats: [safetensors, onnx]\n", 10, 30, "SLIM006",
+            "'output.formats' is 'onnx', which is not an output format.", "Use one of: safetensors, gguf.");
+
+    [Fact]
+    public void Malformed_nuget_reference() =>
+        _ws.SingleError(ManifestWorkspace.Minimal.Replace("path: models/m", "nuget: Some.Package@[1.0"), 4, 14, "SLIM006",
+            "'source.nuget' is 'Some.Package@[1.0', which is not a NuGet package id with an optional @version.",
+            "Write 'Package.Id', 'Package.Id@1.2.0' or 'Package.Id@[1.0,2.0)'.");
+
+    [Fact]
+    public void Target_and_ratio_together_are_reported_at_the_later() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "      ratio: 0.2\n", 9, 7, "SLIM007",
+            "'pruning' has both 'target' and 'ratio'; they are mutually exclusive.",
+            "Keep one: 'target' (the fraction of decoder-layer parameters to remove) or 'ratio' (the paper's mean per-layer ratio R).");
+
+    [Fact]
+    public void Two_source_kinds() =>
+        _ws.SingleError(ManifestWorkspace.Minimal.Replace("      path: models/m\n", "      path: models/m\n      huggingface: org/name\n"), 5, 7, "SLIM007",
+            "'source' has both 'path' and 'huggingface'.", "Keep exactly one of path, nuget and huggingface.");
+
+    [Fact]
+    public void Feed_without_nuget() =>
+        _ws.SingleError(ManifestWorkspace.Minimal.Replace("      path: models/m\n", "      path: models/m\n      feed: https://example.invalid/index.json\n"), 5, 7, "SLIM007",
+            "'source.feed' applies only to a 'nuget' source, but this one is 'path'.", "Remove 'feed', or use 'nuget:'.");
+
+    [Fact]
+    public void Recovery_none_with_slimllm_cannot_be_honoured_yet() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "      recovery: none\n", 9, 17, "SLIM007",
+            "'recovery: none' is not supported with method 'slimllm': the engine applies its default recovery (regression).",
+            "Remove 'recovery' or choose regression, mean-bias or ridge, or use method magnitude or wanda-sp (which recover nothing by default).");
+
+    [Fact]
+    public void Ridge_needs_two_calibration_samples() =>
+        _ws.SingleError(ManifestWorkspace.Minimal.Replace("      files: data/cal/*.txt\n", "      files: data/cal/*.txt\n      samples: 1\n") + "      recovery: ridge\n", 10, 17, "SLIM007",
+            "'recovery: ridge' holds out a quarter of the calibration samples and needs at least 2, but 'calibration.samples' is 1.",
+            "Raise 'calibration.samples' (the paper uses 32).");
+}
