@@ -9,5 +9,7 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     GenerateCommand.Create(),
     PruneCommand.Create(),
     CompareCommand.Create(),
+    InitCommand.Create(),
+    CacheCommand.Create(),
 };
 return ErrorHandling.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -162,15 +162,6 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
                 "Lower 'ratio', or raise 'max_ratio'.");
             ok = false;
         }
-        var m2 = method?.Value ?? PruningMethod.SlimLLM;
-        if (recovery is { Value: RecoveryChoice.None } none && m2 is PruningMethod.SlimLLM or PruningMethod.Flap)
-        {
-            // PruneSettings.Recovery null means "the method's default", so "none" cannot be expressed for these methods yet.
-            section.Report(ManifestErrorCode.ConflictingKeys, none.Position,
-                $"'recovery: none' is not supported with method '{PruneSettings.Name(m2)}': the engine applies its default recovery ({(m2 == PruningMethod.Flap ? "mean-bias" : "regression")}).",
-                "Remove 'recovery' or choose regression, mean-bias or ridge, or use method magnitude or wanda-sp (which recover nothing by default).");
-            ok = false;
-        }
         if (recovery is { Value: RecoveryChoice.Ridge } ridge && calibration is { Samples: < 2 })
         {
             section.Report(ManifestErrorCode.ConflictingKeys, ridge.Position,
@@ -179,6 +170,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
             ok = false;
         }
         if (!ok) return null;
+        var m2 = method?.Value ?? PruningMethod.SlimLLM;
         return new PruningSpec(m2, target?.Value, ratio?.Value, layers?.Value, alpha?.Value, max,
             recovery?.Value ?? RecoveryChoice.MethodDefault, keepLowest?.Value ?? true);
     }

@@ -32,6 +32,7 @@ public sealed record ModelSpec
         Ratio = new RatioSpec(Pruning.Target, Pruning.Ratio, Pruning.PrunedLayers, Pruning.Alpha, Pruning.MaxRatio),
         Mode = Calibration.Mode,
         Recovery = Pruning.RecoveryMethod,
+        NoRecovery = Pruning.NoRecovery,
         KeepLowestOnePercent = Pruning.KeepLowestOnePercent,
         BatchSize = Calibration.BatchSize,
     };

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SlimLLM.Caching;
 using SlimLLM.Calibration;
 using SlimLLM.Compute;
 using SlimLLM.Errors;
@@ -14,7 +15,7 @@ namespace SlimLLM.Pipeline;
 /// One pruning job end to end: open the model, sample calibration text, prune, write the folder under a temporary name,
 /// evaluate dense and pruned perplexity, write slimllm.json, then swap the folder into place.
 /// </summary>
-public sealed class PrunePipeline(IProgressReporter? progress = null)
+public sealed class PrunePipeline(IProgressReporter? progress = null, string? cacheRoot = null)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
 
@@ -26,7 +27,12 @@ public sealed class PrunePipeline(IProgressReporter? progress = null)
         _progress.Info($"{job.Name}: {source.Config.Architecture} from {source.Path}; device {compute.Device} ({compute.Reason})");
 
         var calibration = BuildCalibration(job, source);
-        var result = new PruningEngine(_progress).Run(source, calibration, job.Settings, compute, job.SettingsSource);
+        IStatisticsCache cache = cacheRoot is null ? new NoStatisticsCache() : new StatisticsCache(cacheRoot, _progress);
+        var fingerprintClock = Stopwatch.StartNew();
+        var fingerprint = cacheRoot is null ? null : ModelFingerprint.Compute(source, cacheRoot);
+        var fingerprintSeconds = fingerprintClock.Elapsed.TotalSeconds;
+        var result = new PruningEngine(_progress, cache, fingerprint).Run(source, calibration, job.Settings, compute, job.SettingsSource);
+        result.Timings.Add("fingerprint", fingerprintSeconds);
         using (result)
         {
             using var folder = new AtomicFolder(job.OutputDir);
@@ -36,7 +42,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null)
             var summaries = new List<EvaluationSummary>();
             foreach (var spec in job.Evaluate)
             {
-                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute));
+                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute, cache, fingerprint));
                 evaluations.Add(info);
                 summaries.Add(summary);
                 _progress.Info($"{job.Name}: {Path.GetFileName(spec.Text)} perplexity {info.DensePerplexity:F3} dense -> {info.PrunedPerplexity:F3} pruned ({summary.PerplexityIncrease:+0.0%;-0.0%})");
@@ -47,7 +53,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null)
             folder.Commit();
 
             var timings = new Dictionary<string, double>(result.Timings.Seconds) { ["total_seconds"] = total.Elapsed.TotalSeconds };
-            return new PruneReport(job.Name, job.OutputDir, result.ForwardPasses, new CacheCounters(0, 0), timings,
+            return new PruneReport(job.Name, job.OutputDir, result.ForwardPasses, new CacheCounters(cache.Hits, cache.Misses), timings,
                 new ParameterSummary(result.DenseConfig.ParameterCount, result.Config.ParameterCount, result.DecoderParametersBefore,
                     result.DecoderParametersAfter, result.TargetReduction, result.AchievedDecoderReduction),
                 summaries, provenance);
@@ -63,17 +69,42 @@ public sealed class PrunePipeline(IProgressReporter? progress = null)
         return CalibrationSet.FromText(source.Tokenizer, text, job.Samples, job.SeqLen, job.Seed, string.Join(", ", job.CalibrationFiles));
     }
 
-    private (Provenance.EvaluationInfo, EvaluationSummary) Evaluate(EvaluationSpec spec, IModelSource dense, string prunedFolder, ComputeDevice compute)
+    private (Provenance.EvaluationInfo, EvaluationSummary) Evaluate(EvaluationSpec spec, IModelSource dense, string prunedFolder, ComputeDevice compute,
+        IStatisticsCache cache, string? denseFingerprint)
     {
-        var tokens = Perplexity.Tokenize(dense.Tokenizer, TextCorpus.Read(spec.Text), spec.MaxTokens);
+        var text = TextCorpus.Read(spec.Text);
+        var tokens = Perplexity.Tokenize(dense.Tokenizer, text, spec.MaxTokens);
         int maxPos = Math.Max(spec.SeqLen, 128);
-        PerplexityResult denseResult, prunedResult;
-        using (var model = LlamaModel.Load(dense, compute.Device, compute.DType, maxPos))
-            denseResult = Perplexity.Evaluate(model, tokens, spec.SeqLen, progress: _progress, phase: "perplexity (dense)");
-        using (var prunedSource = ModelLoader.Open(prunedFolder))
-        using (var model = LlamaModel.Load(prunedSource, compute.Device, compute.DType, maxPos))
-            prunedResult = Perplexity.Evaluate(model, tokens, spec.SeqLen, progress: _progress, phase: "perplexity (pruned)");
-        var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, denseResult.Tokens, denseResult.Perplexity, prunedResult.Perplexity);
+        var textHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+        double Measure(string? modelFingerprint, Func<IModelSource> open, string phase)
+        {
+            string? key = modelFingerprint is null ? null : new CacheKey().Add("what", "perplexity").Add("algorithm", Provenance.AlgorithmVersion)
+                .Add("model", modelFingerprint).Add("text", textHash).Add("seq_len", spec.SeqLen).Add("max_tokens", spec.MaxTokens ?? -1)
+                .Add("dtype", compute.DType.ToString()).Add("device", compute.Device.type.ToString()).Hash();
+            if (key is not null && cache.TryGet("perplexity", key) is { } hit)
+            {
+                using var t = hit["perplexity"];
+                return t.item<double>();
+            }
+            using var source = open();
+            using var model = LlamaModel.Load(source, compute.Device, compute.DType, maxPos);
+            var ppl = Perplexity.Evaluate(model, tokens, spec.SeqLen, progress: _progress, phase: phase).Perplexity;
+            if (key is not null)
+                using (var t = TorchSharp.torch.tensor(ppl, TorchSharp.torch.ScalarType.Float64))
+                    cache.Put("perplexity", key, new Dictionary<string, TorchSharp.torch.Tensor> { ["perplexity"] = t });
+            return ppl;
+        }
+        double densePpl = Measure(denseFingerprint, () => ModelLoader.Open(dense.Path), "perplexity (dense)");
+        string? prunedFingerprint = denseFingerprint is null ? null : ModelFingerprintOfFolder(prunedFolder);
+        double prunedPpl = Measure(prunedFingerprint, () => ModelLoader.Open(prunedFolder), "perplexity (pruned)");
+        long windows = tokens.Length / spec.SeqLen;
+        var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, windows * spec.SeqLen, densePpl, prunedPpl);
         return (info, new EvaluationSummary(info.Text, info.DensePerplexity, info.PrunedPerplexity, spec.MaxPerplexityIncrease));
+    }
+
+    private static string ModelFingerprintOfFolder(string folder)
+    {
+        using var source = ModelLoader.Open(folder);
+        return ModelFingerprint.Compute(source);
     }
 }

@@ -11,6 +11,12 @@ public static class ErrorHandling
         {
             return action();
         }
+        catch (Exception e) when (Find<SlimLLM.Manifest.ManifestException>(e) is { } manifest)
+        {
+            // Already one canonical line per error (path(line,col): error SLIMxxx: ...), which MSBuild and IDEs parse.
+            Console.Error.WriteLine(manifest.Message);
+            return manifest.ExitCode;
+        }
         catch (Exception e) when (Find<SlimLLMException>(e) is { } user)
         {
             Console.Error.WriteLine($"error: {user.Message}");

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using SlimLLM.Caching;
 using SlimLLM.Errors;
+using SlimLLM.Manifest;
 using SlimLLM.Pipeline;
 using SlimLLM.Pruning.Engine;
 using SlimLLM.Tool.Cli;
@@ -29,14 +31,25 @@ public static class PruneCommand
         var maxTokens = new Option<long?>("--max-tokens") { Description = "Evaluate only the first N tokens of each --eval text." };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
-        var cmd = new Command("prune", "Prune a model with the SlimLLM method (or a baseline) and write the pruned model folder.")
+        var manifest = new Argument<string?>("MANIFEST")
         {
-            model, calibration, output, method, target, ratio, prunedLayers, alpha, maxRatio, recovery, keepLowest,
+            Description = "slimllm.yaml to prune every model of (default ./slimllm.yaml). Without --model, this is what runs.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var cacheDir = new Option<string?>("--cache-dir") { Description = "Importance-statistics cache folder (overrides SLIMLLM_CACHE and the manifest's cache)." };
+        var noCache = new Option<bool>("--no-cache") { Description = "Recompute every statistic; read and write no cache." };
+        var cmd = new Command("prune", "Prune the models of a slimllm.yaml manifest, or one model given by --model, and write the pruned model folders.")
+        {
+            manifest, cacheDir, noCache, model, calibration, output, method, target, ratio, prunedLayers, alpha, maxRatio, recovery, keepLowest,
             samples, seqLen, seed, mode, eval, maxTokens, device, json,
         };
         cmd.SetAction(r =>
         {
-            var modelPath = r.GetValue(model) ?? throw new SlimLLMException(null, "no model given.", "Pass --model FOLDER_OR_GGUF.");
+            if (r.GetValue(model) is null)
+                return ManifestPrune.Run(r.GetValue(manifest) ?? ManifestLoader.DefaultFileName, r.GetValue(device), r.GetValue(cacheDir), r.GetValue(noCache), r.GetValue(json));
+            if (r.GetValue(manifest) is { } m)
+                throw new SlimLLMException(m, "a manifest and --model were both given.", "Prune either a manifest or one --model, not both.");
+            var modelPath = r.GetValue(model)!;
             var (rec, none) = PruneNames.Recovery(r.GetValue(recovery));
             double? t = r.GetValue(target), rr = r.GetValue(ratio);
             if (t is null == rr is null)
@@ -63,7 +76,8 @@ public static class PruneCommand
                 OutputDir = Path.GetFullPath(r.GetValue(output) ?? throw new SlimLLMException(null, "no output folder given.", "Pass --out FOLDER.")),
                 Device = r.GetValue(device)!,
             };
-            var report = new PrunePipeline(new StderrProgress()).Run(job);
+            var cacheRoot = r.GetValue(noCache) ? null : StatisticsCache.ResolveRoot(r.GetValue(cacheDir));
+            var report = new PrunePipeline(new StderrProgress(), cacheRoot).Run(job);
             return PruneOutput.Print([report], r.GetValue(json));
         });
         return cmd;

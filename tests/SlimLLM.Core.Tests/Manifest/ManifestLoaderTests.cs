@@ -109,6 +109,14 @@ public sealed class ManifestLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Recovery_none_overrides_slimllm_default_regression()
+    {
+        var m = Assert.Single(_ws.Load(ManifestWorkspace.Minimal + "      recovery: none\n").Models);
+        Assert.Equal(SlimLLM.Pruning.Engine.PruningMethod.SlimLLM, m.ToPruneSettings().Method);
+        Assert.Null(m.ToPruneSettings().EffectiveRecovery);
+    }
+
+    [Fact]
     public void Paths_and_patterns_resolve_from_the_manifest_folder_also_through_dotdot_and_absolute_patterns()
     {
         var abs = _ws.Full("data/cal") + "/*.txt";

@@ -99,12 +99,6 @@ public sealed class ManifestValueErrorTests : IDisposable
             "'source.feed' applies only to a 'nuget' source, but this one is 'path'.", "Remove 'feed', or use 'nuget:'.");
 
     [Fact]
-    public void Recovery_none_with_slimllm_cannot_be_honoured_yet() =>
-        _ws.SingleError(ManifestWorkspace.Minimal + "      recovery: none\n", 9, 17, "SLIM007",
-            "'recovery: none' is not supported with method 'slimllm': the engine applies its default recovery (regression).",
-            "Remove 'recovery' or choose regression, mean-bias or ridge, or use method magnitude or wanda-sp (which recover nothing by default).");
-
-    [Fact]
     public void Ridge_needs_two_calibration_samples() =>
         _ws.SingleError(ManifestWorkspace.Minimal.Replace("      files: data/cal/*.txt\n", "      files: data/cal/*.txt\n      samples: 1\n") + "      recovery: ridge\n", 10, 17, "SLIM007",
             "'recovery: ridge' holds out a quarter of the calibration samples and needs at least 2, but 'calibration.samples' is 1.",
