@@ -30,7 +30,7 @@ public sealed record Provenance
         double? RidgeStrengthAttention, double? RidgeStrengthFfn);
     public sealed record ParameterCounts(long Total, long Decoder);
     public sealed record ParameterInfo(ParameterCounts Before, ParameterCounts After);
-    public sealed record EvaluationInfo(string Text, int SeqLen, long? MaxTokens, long Tokens, double DensePerplexity, double PrunedPerplexity)
+    public sealed record EvaluationInfo(string Text, int SeqLen, long? MaxTokens, double DensePerplexity, double PrunedPerplexity)
     {
         public double PerplexityIncrease => PrunedPerplexity / DensePerplexity - 1;
     }

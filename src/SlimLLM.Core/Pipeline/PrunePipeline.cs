@@ -73,7 +73,8 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         IStatisticsCache cache, string? denseFingerprint)
     {
         var text = TextCorpus.Read(spec.Text);
-        var tokens = Perplexity.Tokenize(dense.Tokenizer, text, spec.MaxTokens);
+        // Tokenizing a long text takes a second or more: only when a perplexity is not cached.
+        var tokens = new Lazy<int[]>(() => Perplexity.Tokenize(dense.Tokenizer, text, spec.MaxTokens));
         int maxPos = Math.Max(spec.SeqLen, 128);
         var textHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
         double Measure(string? modelFingerprint, Func<IModelSource> open, string phase)
@@ -88,7 +89,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
             }
             using var source = open();
             using var model = LlamaModel.Load(source, compute.Device, compute.DType, maxPos);
-            var ppl = Perplexity.Evaluate(model, tokens, spec.SeqLen, progress: _progress, phase: phase).Perplexity;
+            var ppl = Perplexity.Evaluate(model, tokens.Value, spec.SeqLen, progress: _progress, phase: phase).Perplexity;
             if (key is not null)
                 using (var t = TorchSharp.torch.tensor(ppl, TorchSharp.torch.ScalarType.Float64))
                     cache.Put("perplexity", key, new Dictionary<string, TorchSharp.torch.Tensor> { ["perplexity"] = t });
@@ -97,8 +98,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         double densePpl = Measure(denseFingerprint, () => ModelLoader.Open(dense.Path), "perplexity (dense)");
         string? prunedFingerprint = denseFingerprint is null ? null : ModelFingerprintOfFolder(prunedFolder);
         double prunedPpl = Measure(prunedFingerprint, () => ModelLoader.Open(prunedFolder), "perplexity (pruned)");
-        long windows = tokens.Length / spec.SeqLen;
-        var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, windows * spec.SeqLen, densePpl, prunedPpl);
+        var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, densePpl, prunedPpl);
         return (info, new EvaluationSummary(info.Text, info.DensePerplexity, info.PrunedPerplexity, spec.MaxPerplexityIncrease));
     }
 

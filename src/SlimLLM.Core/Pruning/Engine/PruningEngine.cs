@@ -65,6 +65,17 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 LayerDecision decision;
                 if (ratio <= 0)
                 {
+                    if (settings.Mode == CalibrationMode.Dense)
+                    {
+                        // Dense-mode statistics do not depend on any ratio: take them for unpruned layers too, so that a later
+                        // change of target (which may start pruning this layer) needs no forward pass at all.
+                        var dAttnKey = BaseKey("attention").Add("layer", l).Add("inputs", chain).Hash();
+                        CachedOrComputed("attention", dAttnKey, AttentionStatistics.FromTensors, s => s.ToTensors(),
+                            () => LayerStatisticsComputer.Attention(w, layerConfig, config, hidden.At(l, layers, source, false), fitBatches, rope, passes), timings).Dispose();
+                        var dFfnKey = BaseKey("ffn").Add("layer", l).Add("inputs", chain).Add("attention", "dense").Hash();
+                        CachedOrComputed("ffn", dFfnKey, FfnStatistics.FromTensors, s => s.ToTensors(),
+                            () => LayerStatisticsComputer.Ffn(w, layerConfig, w, config, hidden.At(l, layers, source, false), fitBatches, rope, passes), timings).Dispose();
+                    }
                     pruned = w.To(w.Q.device, w.Q.dtype);
                     prunedConfig = layerConfig;
                     long p = layerConfig.ParameterCount(config.HiddenSize, config.HeadDim);
