@@ -1,0 +1,90 @@
+using System.Text.Json;
+using SlimLLM.Tests.Support;
+
+namespace SlimLLM.Tests.Cli;
+
+public class ManifestCliTests
+{
+    private static string Manifest(string extraPruning = "", string evaluate = "") => $"""
+        cache: cache
+        models:
+          - name: tiny-slim
+            source:
+              path: {TestData.Stories260KGguf}
+            calibration:
+              files: ["{TestData.TinyStoriesValid}"]
+              samples: 8
+              seq_len: 64
+            pruning:
+              method: slimllm
+              target: 0.2{extraPruning}
+        {evaluate}
+        """;
+
+    [Fact]
+    public void Prune_json_reports_the_documented_fields_and_a_rerun_is_all_hits()
+    {
+        using var dir = TestData.NewTempDir();
+        File.WriteAllText(dir.File("slimllm.yaml"), Manifest(evaluate: $"    evaluate:\n      - text: {TestData.TinyStoriesValid}\n        max_tokens: 4096\n"));
+        var env = new Dictionary<string, string> { ["SLIMLLM_CACHE"] = "" };
+        var cold = ToolRunner.RunIn(dir.Path, env, "prune", "--json");
+        Assert.True(cold.ExitCode == 0, cold.Stderr);
+        using var c = JsonDocument.Parse(cold.Stdout);
+        var m = c.RootElement.GetProperty("models")[0];
+        Assert.Equal("tiny-slim", m.GetProperty("name").GetString());
+        Assert.Equal(Path.Combine(dir.Path, "out", "tiny-slim"), m.GetProperty("output").GetString());
+        Assert.True(m.GetProperty("forward_passes").GetInt64() > 0);
+        Assert.True(m.GetProperty("timings").GetProperty("total_seconds").GetDouble() > 0);
+        Assert.True(m.GetProperty("parameters").GetProperty("after").GetInt64() < m.GetProperty("parameters").GetProperty("before").GetInt64());
+        var eval = m.GetProperty("evaluation")[0];
+        Assert.True(eval.GetProperty("pruned_perplexity").GetDouble() > eval.GetProperty("dense_perplexity").GetDouble());
+        Assert.True(Directory.Exists(dir.File("cache/stats")));
+
+        var warm = ToolRunner.RunIn(dir.Path, env, "prune", "--json");
+        using var w = JsonDocument.Parse(warm.Stdout);
+        var wm = w.RootElement.GetProperty("models")[0];
+        Assert.Equal(0, wm.GetProperty("forward_passes").GetInt64());
+        Assert.Equal(0, wm.GetProperty("cache").GetProperty("misses").GetInt32());
+        Assert.Equal(eval.GetProperty("pruned_perplexity").GetDouble(), wm.GetProperty("evaluation")[0].GetProperty("pruned_perplexity").GetDouble());
+    }
+
+    [Fact]
+    public void Evaluate_gate_failure_exits_3_with_both_perplexities()
+    {
+        using var dir = TestData.NewTempDir();
+        File.WriteAllText(dir.File("slimllm.yaml"), Manifest(evaluate:
+            $"    evaluate:\n      - text: {TestData.TinyStoriesValid}\n        max_tokens: 4096\n        max_perplexity_increase: 0.01\n"));
+        var r = ToolRunner.RunIn(dir.Path, null, "prune", "--no-cache");
+        Assert.Equal(3, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n'), l => l.StartsWith("error:"));
+        Assert.Matches(@"perplexity on .*tinystories-valid\.txt rose from \d+\.\d{3} to \d+\.\d{3} \(\+\d+\.\d%\), above the allowed \+1\.0%", line);
+    }
+
+    [Fact]
+    public void Manifest_errors_are_canonical_lines_with_file_line_and_column()
+    {
+        using var dir = TestData.NewTempDir();
+        File.WriteAllText(dir.File("slimllm.yaml"), Manifest(extraPruning: "\n      taget: 0.3"));
+        var r = ToolRunner.RunIn(dir.Path, null, "prune");
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"{dir.File("slimllm.yaml")}(13,7): error SLIM002: unknown key 'taget' in 'pruning'. Did you mean 'target'?", line.Split(" Remove")[0].Split(" Use")[0].Trim());
+    }
+
+    [Fact]
+    public void Init_writes_a_starter_manifest_and_refuses_to_overwrite()
+    {
+        using var dir = TestData.NewTempDir();
+        var first = ToolRunner.RunIn(dir.Path, null, "init");
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("models:", File.ReadAllText(dir.File("slimllm.yaml")));
+        var again = ToolRunner.RunIn(dir.Path, null, "init");
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("already exists", again.Stderr);
+        // The placeholders point nowhere yet: pruning it reports each missing path with its line, all at once.
+        var prune = ToolRunner.RunIn(dir.Path, null, "prune");
+        Assert.Equal(2, prune.ExitCode);
+        Assert.True(prune.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2);
+        Assert.All(prune.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.StartsWith(dir.File("slimllm.yaml") + "(", l));
+    }
+}
