@@ -95,8 +95,8 @@ public sealed class GgufModelSource : IModelSource
             VocabSize = vocab,
             HeadDim = headDim,
             Layers = layerConfigs,
-            RmsNormEps = m.Contains($"{arch}.attention.layer_norm_rms_epsilon") ? m.GetDouble($"{arch}.attention.layer_norm_rms_epsilon") : 1e-5,
-            RopeTheta = m.Contains($"{arch}.rope.freq_base") ? m.GetDouble($"{arch}.rope.freq_base") : 10000.0,
+            RmsNormEps = m.Contains($"{arch}.attention.layer_norm_rms_epsilon") ? Decimal(m, $"{arch}.attention.layer_norm_rms_epsilon") : 1e-5,
+            RopeTheta = m.Contains($"{arch}.rope.freq_base") ? Decimal(m, $"{arch}.rope.freq_base") : 10000.0,
             MaxPositionEmbeddings = m.GetInt($"{arch}.context_length", 2048),
             TieWordEmbeddings = !f.Contains("output.weight"),
             BosTokenId = m.Contains("tokenizer.ggml.bos_token_id") ? m.GetInt("tokenizer.ggml.bos_token_id") : null,
@@ -111,6 +111,14 @@ public sealed class GgufModelSource : IModelSource
         ValidateShapes(f, config);
         return config;
     }
+
+    /// <summary>
+    /// A float metadata value as the decimal it was written from: f32 1e-6 reads back as 1e-6, not 9.99999997e-7, so a
+    /// configuration survives a round trip through GGUF unchanged.
+    /// </summary>
+    private static double Decimal(GgufMetadata m, string key) => m[key].Value is float f
+        ? double.Parse(f.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture)
+        : m.GetDouble(key);
 
     private static int[] PerLayer(GgufMetadata m, string key, int layers)
     {
@@ -150,6 +158,14 @@ public sealed class GgufModelSource : IModelSource
             Expect(p + "ffn_gate.weight", l.IntermediateSize, d);
             Expect(p + "ffn_up.weight", l.IntermediateSize, d);
             Expect(p + "ffn_down.weight", d, l.IntermediateSize);
+            void Bias(string name, bool present, long size) { if (present) Expect(p + name, size); }
+            Bias("attn_q.bias", l.Biases.Q, l.NumHeads * hd);
+            Bias("attn_k.bias", l.Biases.K, l.NumKeyValueHeads * hd);
+            Bias("attn_v.bias", l.Biases.V, l.NumKeyValueHeads * hd);
+            Bias("attn_output.bias", l.Biases.O, d);
+            Bias("ffn_gate.bias", l.Biases.Gate, l.IntermediateSize);
+            Bias("ffn_up.bias", l.Biases.Up, l.IntermediateSize);
+            Bias("ffn_down.bias", l.Biases.Down, d);
         }
     }
 
