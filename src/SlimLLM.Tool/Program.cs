@@ -10,6 +10,7 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     PruneCommand.Create(),
     CompareCommand.Create(),
     InitCommand.Create(),
+    ExportCommand.Create(),
     CacheCommand.Create(),
 };
 return ErrorHandling.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -1,5 +1,6 @@
 using SlimLLM.Caching;
 using SlimLLM.Errors;
+using SlimLLM.Export;
 using SlimLLM.Manifest;
 using SlimLLM.Pipeline;
 using SlimLLM.Tool.Cli;
@@ -23,8 +24,6 @@ public static class ManifestPrune
             if (spec.Source is not PathSourceSpec path)
                 throw new SlimLLMException(manifest.Path, $"model '{spec.Name}': {SourceKind(spec.Source)} sources are not supported by this version yet.",
                     "Download the model and use 'source: path:' for now.", spec.Position.Line, spec.Position.Column);
-            if (spec.Formats.Contains(OutputFormat.Gguf))
-                progress.Warn($"model '{spec.Name}': output format gguf is not written by this version yet; only safetensors is.");
             var job = new PruneJob
             {
                 Name = spec.Name,
@@ -39,7 +38,14 @@ public static class ManifestPrune
                 Device = deviceOverride is null or "auto" ? spec.Device : deviceOverride,
                 SettingsSource = manifest.Path,
             };
-            reports.Add(new PrunePipeline(progress, cacheRoot).Run(job));
+            var report = new PrunePipeline(progress, cacheRoot).Run(job);
+            if (spec.Formats.Contains(OutputFormat.Gguf))
+            {
+                // Written beside the safetensors files, from the folder just committed (the exporter writes atomically too).
+                var gguf = GgufExporter.Export(spec.OutputDir, Path.Combine(spec.OutputDir, "model.gguf"), GgufOutputType.F16, progress);
+                progress.Info($"{spec.Name}: wrote {gguf.Path} ({gguf.Architecture}, f16)");
+            }
+            reports.Add(report);
         }
         return PruneOutput.Print(reports, json);
     }
