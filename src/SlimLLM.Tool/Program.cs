@@ -11,6 +11,7 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     CompareCommand.Create(),
     InitCommand.Create(),
     ExportCommand.Create(),
+    SynthCommand.Create(),
     CacheCommand.Create(),
 };
 return ErrorHandling.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));

@@ -92,6 +92,11 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
         {
             fit = timings.Time("regression", () =>
             {
+                if (stats.Held is null)
+                {
+                    using var fitOnly = stats.Fit.RegressionStats(kept, w.Down);
+                    return LinearRecovery.Fit(fitOnly, method == RecoveryMethod.Ridge ? RecoveryMethod.Regression : method);
+                }
                 using var allMoments = FfnRegressionMoments.Sum(stats.Fit, stats.Held);
                 using var allStats = allMoments.RegressionStats(kept, w.Down);
                 if (method != RecoveryMethod.Ridge) return LinearRecovery.Fit(allStats, method);

@@ -57,10 +57,11 @@ public sealed class FfnStatistics : IDisposable
     public required ChannelMomentStats Activation { get; init; }
     public required OutputCovarianceStats Output { get; init; }
     public required FfnRegressionMoments Fit { get; init; }
-    public required FfnRegressionMoments Held { get; init; }
+    /// <summary>Moments of the calibration samples held out for choosing the ridge strength; null when none are held out.</summary>
+    public FfnRegressionMoments? Held { get; init; }
 
     public Dictionary<string, Tensor> ToTensors() => AttentionStatistics.Prefixed(("input.", Input.ToTensors()), ("act.", Activation.ToTensors()),
-        ("out.", Output.ToTensors()), ("fit.", Fit.ToTensors()), ("held.", Held.ToTensors()));
+        ("out.", Output.ToTensors()), ("fit.", Fit.ToTensors()), ("held.", Held?.ToTensors() ?? []));
 
     public static FfnStatistics FromTensors(IReadOnlyDictionary<string, Tensor> t, string source) => new()
     {
@@ -68,10 +69,10 @@ public sealed class FfnStatistics : IDisposable
         Activation = ChannelMomentStats.FromTensors(AttentionStatistics.Part(t, "act."), source),
         Output = OutputCovarianceStats.FromTensors(AttentionStatistics.Part(t, "out."), source),
         Fit = FfnRegressionMoments.FromTensors(AttentionStatistics.Part(t, "fit."), source),
-        Held = FfnRegressionMoments.FromTensors(AttentionStatistics.Part(t, "held."), source),
+        Held = t.Keys.Any(k => k.StartsWith("held.", StringComparison.Ordinal)) ? FfnRegressionMoments.FromTensors(AttentionStatistics.Part(t, "held."), source) : null,
     };
 
-    public void Dispose() { Input.Dispose(); Activation.Dispose(); Output.Dispose(); Fit.Dispose(); Held.Dispose(); }
+    public void Dispose() { Input.Dispose(); Activation.Dispose(); Output.Dispose(); Fit.Dispose(); Held?.Dispose(); }
 }
 
 /// <summary>Computes the statistics from calibration hidden states (this is where the calibration forward passes happen).</summary>
@@ -108,7 +109,7 @@ internal static class LayerStatisticsComputer
         var stats = new FfnStatistics
         {
             Input = new ChannelMomentStats(d), Activation = new ChannelMomentStats(m), Output = new OutputCovarianceStats(d),
-            Fit = new FfnRegressionMoments(m, d), Held = new FfnRegressionMoments(m, d),
+            Fit = new FfnRegressionMoments(m, d), Held = fitBatches < inputs.Count ? new FfnRegressionMoments(m, d) : null,
         };
         for (int b = 0; b < inputs.Count; b++)
         {
@@ -124,7 +125,7 @@ internal static class LayerStatisticsComputer
             stats.Input.Accumulate(f.reshape(-1, d));
             stats.Activation.Accumulate(a.reshape(-1, m));
             stats.Output.Accumulate(y.reshape(-1, d));
-            (b < fitBatches ? stats.Fit : stats.Held).Accumulate(a.reshape(-1, m), y.reshape(-1, d));
+            (b < fitBatches ? stats.Fit : stats.Held!).Accumulate(a.reshape(-1, m), y.reshape(-1, d));
         }
         return stats;
     }

@@ -1,0 +1,72 @@
+using SlimLLM.Errors;
+using SlimLLM.IO;
+using SlimLLM.IO.Safetensors;
+using SlimLLM.Output;
+using static TorchSharp.torch;
+
+namespace SlimLLM.Models;
+
+/// <summary>
+/// Random-weight checkpoints with real LLaMA shapes, for speed and scale work only (never for quality claims): weights are
+/// N(0, 1/fan_in), norms 1, written layer by layer as (sharded) safetensors plus config.json, with the tokenizer files of a
+/// real model so that calibration text can be tokenized.
+/// </summary>
+public static class SyntheticModel
+{
+    public sealed record Shape(int Hidden, int Heads, int KvHeads, int Ffn, int Layers);
+
+    public static Shape Named(string name, int? layers = null) => name.ToLowerInvariant() switch
+    {
+        "llama-7b" => new Shape(4096, 32, 32, 11008, layers ?? 32),
+        "llama-3-8b" => new Shape(4096, 32, 8, 14336, layers ?? 32),
+        _ => throw new SlimLLMException(null, $"unknown shape '{name}'.", "Use llama-7b, llama-3-8b or custom (with --hidden, --heads, --kv-heads, --ffn)."),
+    };
+
+    public static void Write(string outDir, Shape shape, string tokenizerFrom, ScalarType dtype, int seed = 0, long maxShardBytes = 2_000_000_000)
+    {
+        if (shape.Heads % shape.KvHeads != 0 || shape.Hidden % shape.Heads != 0)
+            throw new SlimLLMException(null, $"heads {shape.Heads} must divide hidden {shape.Hidden} and be a multiple of KV heads {shape.KvHeads}.");
+        var tokenizerFolder = Path.GetFullPath(tokenizerFrom);
+        var tokenizerConfig = HuggingFaceConfig.Load(Path.Combine(tokenizerFolder, "config.json"));
+        int hd = shape.Hidden / shape.Heads, vocab = tokenizerConfig.VocabSize;
+        var layer = new DecoderLayerConfig(shape.Heads, shape.KvHeads, shape.Ffn, ProjectionBiases.None);
+        var config = new ModelConfig
+        {
+            Architecture = "LlamaForCausalLM", HiddenSize = shape.Hidden, VocabSize = vocab, HeadDim = hd,
+            Layers = Enumerable.Repeat(layer, shape.Layers).ToList(), TieWordEmbeddings = false, MaxPositionEmbeddings = 4096,
+            BosTokenId = tokenizerConfig.BosTokenId, EosTokenId = tokenizerConfig.EosTokenId,
+            TorchDtype = dtype switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" },
+        };
+        var dt = TensorDTypes.FromScalarType(dtype);
+        var infos = new List<TensorInfo>
+        {
+            new("model.embed_tokens.weight", dt, [vocab, shape.Hidden]),
+            new("model.norm.weight", dt, [shape.Hidden]),
+            new("lm_head.weight", dt, [vocab, shape.Hidden]),
+        };
+        for (int l = 0; l < shape.Layers; l++)
+        {
+            var p = $"model.layers.{l}.";
+            long q = shape.Heads * hd, kv = shape.KvHeads * hd;
+            infos.AddRange([
+                new(p + "input_layernorm.weight", dt, [shape.Hidden]), new(p + "post_attention_layernorm.weight", dt, [shape.Hidden]),
+                new(p + "self_attn.q_proj.weight", dt, [q, shape.Hidden]), new(p + "self_attn.k_proj.weight", dt, [kv, shape.Hidden]),
+                new(p + "self_attn.v_proj.weight", dt, [kv, shape.Hidden]), new(p + "self_attn.o_proj.weight", dt, [shape.Hidden, q]),
+                new(p + "mlp.gate_proj.weight", dt, [shape.Ffn, shape.Hidden]), new(p + "mlp.up_proj.weight", dt, [shape.Ffn, shape.Hidden]),
+                new(p + "mlp.down_proj.weight", dt, [shape.Hidden, shape.Ffn])]);
+        }
+        using var folder = new AtomicFolder(outDir);
+        var generator = new Generator((ulong)seed);
+        SafetensorsShardedWriter.Write(folder.TempPath, infos, info =>
+        {
+            if (info.Shape.Length == 1) return ones(info.Shape, dtype: dtype);
+            // Embeddings ~ N(0, 1); projections ~ N(0, 1/fan_in) so activations keep their scale through the layers.
+            double std = info.Name.Contains("embed_tokens") ? 1.0 : 1.0 / Math.Sqrt(info.Shape[1]);
+            return (randn(info.Shape, generator: generator) * std).to(dtype);
+        }, null, maxShardBytes);
+        File.WriteAllText(Path.Combine(folder.TempPath, "config.json"), HuggingFaceConfig.ToJson(config).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model" })
+            if (File.Exists(Path.Combine(tokenizerFolder, f))) File.Copy(Path.Combine(tokenizerFolder, f), Path.Combine(folder.TempPath, f));
+        folder.Commit();
+    }
+}
