@@ -105,5 +105,5 @@ internal static class HuggingFaceSource
     private static bool IsTrue(string? value) => value is not null && value.Trim().ToLowerInvariant() is "1" or "true" or "yes" or "on";
 
     private static string Listing(IReadOnlyList<string> files) =>
-        files.Count == 0 ? "no files" : string.Join(", ", files.Take(20)) + (files.Count > 20 ? $", … ({files.Count} in all)" : "");
+        files.Count == 0 ? "no files" : string.Join(", ", files.Order(StringComparer.Ordinal).Take(20)) + (files.Count > 20 ? $", … ({files.Count} in all)" : "");
 }
