@@ -3,6 +3,7 @@ using SlimLLM.Errors;
 using SlimLLM.Export;
 using SlimLLM.Manifest;
 using SlimLLM.Pipeline;
+using SlimLLM.Sources;
 using SlimLLM.Tool.Cli;
 
 namespace SlimLLM.Tool.Commands;
@@ -21,13 +22,17 @@ public static class ManifestPrune
         var reports = new List<PruneReport>();
         foreach (var spec in manifest.Models)
         {
-            if (spec.Source is not PathSourceSpec path)
-                throw new SlimLLMException(manifest.Path, $"model '{spec.Name}': {SourceKind(spec.Source)} sources are not supported by this version yet.",
-                    "Download the model and use 'source: path:' for now.", spec.Position.Line, spec.Position.Column);
+            // Models from NuGet feeds and the Hugging Face hub are fetched once into the cache folder (NuGet) or the
+            // Hugging Face cache (hub), then read from there; the cache key hashes their content, not where they came from.
+            var resolved = ModelSourceResolver.Resolve(spec.Source, new SourceOptions
+            {
+                CacheRoot = cacheRoot ?? StatisticsCache.ResolveRoot(manifest.CacheDir),
+                ConfigRoot = manifest.Directory,
+            }, progress);
             var job = new PruneJob
             {
                 Name = spec.Name,
-                ModelPath = path.Path,
+                ModelPath = resolved.LocalPath,
                 CalibrationFiles = spec.Calibration.Files,
                 Samples = spec.Calibration.Samples,
                 SeqLen = spec.Calibration.SeqLen,
@@ -50,10 +55,4 @@ public static class ManifestPrune
         return PruneOutput.Print(reports, json);
     }
 
-    private static string SourceKind(SourceSpec s) => s switch
-    {
-        NuGetSourceSpec => "nuget",
-        HuggingFaceSourceSpec => "huggingface",
-        _ => s.GetType().Name,
-    };
 }

@@ -49,6 +49,26 @@ public class ManifestCliTests
     }
 
     [Fact]
+    public void A_model_from_a_local_NuGet_feed_prunes_like_the_same_model_from_a_folder()
+    {
+        using var dir = TestData.NewTempDir();
+        var feed = dir.File("feed");
+        SlimLLM.Tests.Sources.TestPackages.Build(feed, "1.0.0", SlimLLM.Tests.Sources.TestPackages.ModelFiles(TestData.TinyStoriesLlama));
+        var fromFeed = Manifest().Replace($"path: {TestData.Stories260KGguf}", $"nuget: \"{SlimLLM.Tests.Sources.TestPackages.Id}@[1.0,2.0)\"\n      feed: {feed}");
+        File.WriteAllText(dir.File("slimllm.yaml"), fromFeed);
+        var env = new Dictionary<string, string> { ["SLIMLLM_CACHE"] = "", ["NUGET_PACKAGES"] = dir.File("gpf") };
+        var r = ToolRunner.RunIn(dir.Path, env, "prune", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        File.WriteAllText(dir.File("slimllm.yaml"), Manifest().Replace(TestData.Stories260KGguf, TestData.TinyStoriesLlama).Replace("name: tiny-slim", "name: direct"));
+        var direct = ToolRunner.RunIn(dir.Path, env, "prune", "--json");
+        Assert.True(direct.ExitCode == 0, direct.Stderr);
+        // Same bytes, same content fingerprint: the second run reuses every statistic and writes the same model.
+        using var d = JsonDocument.Parse(direct.Stdout);
+        Assert.Equal(0, d.RootElement.GetProperty("models")[0].GetProperty("forward_passes").GetInt64());
+        Assert.Equal(File.ReadAllBytes(dir.File("out/tiny-slim/model.safetensors")), File.ReadAllBytes(dir.File("out/direct/model.safetensors")));
+    }
+
+    [Fact]
     public void Evaluate_gate_failure_exits_3_with_both_perplexities()
     {
         using var dir = TestData.NewTempDir();
