@@ -70,11 +70,7 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
         {
             if (pruneChannels == 0) return Enumerable.Range(0, m).Select(i => (long)i).ToArray();
             if (settings.EffectiveFfnMethod == PruningMethod.SlimLLM)
-            {
-                using var scatter = stats.Output.CenteredScatter();
-                using var scores = FfnChannelImportance.Score(stats.Input.Norms(), stats.Activation.Norms(), scatter, w.Gate, w.Up, w.Down);
-                return FfnChannelSelector.KeptChannels(scores.Total, ratio, settings.FfnRule);
-            }
+                return FfnChannelSelector.KeptChannels(stats.ChannelScores, ratio, settings.FfnRule);
             var fw = new FfnWeights(w.Gate, w.Up, w.Down);
             using var baseline = settings.EffectiveFfnMethod switch
             {

@@ -1,4 +1,5 @@
 using SlimLLM.Models;
+using SlimLLM.Pruning.Selection;
 using SlimLLM.Pruning.Statistics;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -59,9 +60,15 @@ public sealed class FfnStatistics : IDisposable
     public required FfnRegressionMoments Fit { get; init; }
     /// <summary>Moments of the calibration samples held out for choosing the ridge strength; null when none are held out.</summary>
     public FfnRegressionMoments? Held { get; init; }
+    /// <summary>
+    /// SlimLLM's channel scores (I_gate + I_up + I_down, length m). They depend only on these statistics and the dense FFN
+    /// weights, not on any ratio, so they are computed once with the statistics (the float64 eigh is the costly part) and cached.
+    /// </summary>
+    public required Tensor ChannelScores { get; init; }
 
     public Dictionary<string, Tensor> ToTensors() => AttentionStatistics.Prefixed(("input.", Input.ToTensors()), ("act.", Activation.ToTensors()),
-        ("out.", Output.ToTensors()), ("fit.", Fit.ToTensors()), ("held.", Held?.ToTensors() ?? []));
+        ("out.", Output.ToTensors()), ("fit.", Fit.ToTensors()), ("held.", Held?.ToTensors() ?? []),
+        ("", new Dictionary<string, Tensor> { ["channel_scores"] = ChannelScores.clone() }));
 
     public static FfnStatistics FromTensors(IReadOnlyDictionary<string, Tensor> t, string source) => new()
     {
@@ -70,9 +77,11 @@ public sealed class FfnStatistics : IDisposable
         Output = OutputCovarianceStats.FromTensors(AttentionStatistics.Part(t, "out."), source),
         Fit = FfnRegressionMoments.FromTensors(AttentionStatistics.Part(t, "fit."), source),
         Held = t.Keys.Any(k => k.StartsWith("held.", StringComparison.Ordinal)) ? FfnRegressionMoments.FromTensors(AttentionStatistics.Part(t, "held."), source) : null,
+        ChannelScores = t.TryGetValue("channel_scores", out var scores) ? scores.clone()
+            : throw new Errors.SlimLLMException(source, "the cache entry has no channel_scores.", "It is recomputed."),
     };
 
-    public void Dispose() { Input.Dispose(); Activation.Dispose(); Output.Dispose(); Fit.Dispose(); Held?.Dispose(); }
+    public void Dispose() { Input.Dispose(); Activation.Dispose(); Output.Dispose(); Fit.Dispose(); Held?.Dispose(); ChannelScores.Dispose(); }
 }
 
 /// <summary>Computes the statistics from calibration hidden states (this is where the calibration forward passes happen).</summary>
@@ -106,11 +115,10 @@ internal static class LayerStatisticsComputer
         IReadOnlyList<Tensor> inputs, int fitBatches, RotaryEmbedding rope, Counter passes)
     {
         int d = config.HiddenSize, m = (int)dense.Gate.shape[0];
-        var stats = new FfnStatistics
-        {
-            Input = new ChannelMomentStats(d), Activation = new ChannelMomentStats(m), Output = new OutputCovarianceStats(d),
-            Fit = new FfnRegressionMoments(m, d), Held = fitBatches < inputs.Count ? new FfnRegressionMoments(m, d) : null,
-        };
+        ChannelMomentStats input = new(d), activation = new(m);
+        OutputCovarianceStats output = new(d);
+        FfnRegressionMoments fit = new(m, d);
+        FfnRegressionMoments? held = fitBatches < inputs.Count ? new FfnRegressionMoments(m, d) : null;
         for (int b = 0; b < inputs.Count; b++)
         {
             using var scope = NewDisposeScope();
@@ -122,11 +130,13 @@ internal static class LayerStatisticsComputer
             var a = F.silu(F.linear(f, dense.Gate, dense.GateBias)) * F.linear(f, dense.Up, dense.UpBias);
             var y = F.linear(a, dense.Down);
             passes.Add();
-            stats.Input.Accumulate(f.reshape(-1, d));
-            stats.Activation.Accumulate(a.reshape(-1, m));
-            stats.Output.Accumulate(y.reshape(-1, d));
-            (b < fitBatches ? stats.Fit : stats.Held!).Accumulate(a.reshape(-1, m), y.reshape(-1, d));
+            input.Accumulate(f.reshape(-1, d));
+            activation.Accumulate(a.reshape(-1, m));
+            output.Accumulate(y.reshape(-1, d));
+            (b < fitBatches ? fit : held!).Accumulate(a.reshape(-1, m), y.reshape(-1, d));
         }
-        return stats;
+        using var scatter = output.CenteredScatter();
+        using var scores = FfnChannelImportance.Score(input.Norms(), activation.Norms(), scatter, dense.Gate, dense.Up, dense.Down);
+        return new FfnStatistics { Input = input, Activation = activation, Output = output, Fit = fit, Held = held, ChannelScores = scores.Total.clone() };
     }
 }
