@@ -15,7 +15,7 @@ public sealed class ToolOutputLine
     // path(line,col): error SLIM0xx: message   (MSBuild's canonical format, as the manifest loader writes it)
     private static readonly Regex Canonical = new(@"^(?<file>.+?)\((?<line>\d+),(?<col>\d+)\): (?<sev>error|warning) (?<code>SLIM\d+): (?<msg>.*)$");
     // error: name: perplexity on TEXT rose from X to Y (+N%), above the allowed +M%. FIX
-    private static readonly Regex Gate = new(@"^error: (?<name>.+?): perplexity on (?<text>.+) rose from (?<dense>[0-9.]+) to (?<pruned>[0-9.]+) \((?<inc>[^)]*)\), above the allowed (?<max>[^ ]+?)\. ?(?<fix>.*)$");
+    private static readonly Regex Gate = new(@"^error: (?<name>.+?): perplexity on (?<text>.+) rose from (?<dense>[0-9.]+) to (?<pruned>[0-9.]+) \((?<inc>[^)]*)\), above the allowed (?<max>[+-]?[0-9.]+%)\.\s*(?<fix>.*)$");
 
     public ToolLineKind Kind { get; private set; }
     public string? Code { get; private set; }
