@@ -1,0 +1,48 @@
+using System.Diagnostics;
+
+namespace SlimLLM.Build.Tests;
+
+public sealed record DotnetResult(int ExitCode, string Output, TimeSpan Elapsed);
+
+/// <summary>Runs `dotnet ...` as a separate process with a clean MSBuild environment and the test's own NuGet folder.</summary>
+public static class DotnetProcess
+{
+    public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        // The test host runs under `dotnet test`, whose MSBuild variables would leak into the child builds.
+        foreach (var key in psi.Environment.Keys.ToList())
+            if (key.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase) ||
+                key.Equals("DOTNET_HOST_PATH", StringComparison.OrdinalIgnoreCase))
+                psi.Environment.Remove(key);
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        psi.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+
+        var clock = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var output = new System.Text.StringBuilder();
+        var gate = new object();
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (gate) output.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (gate) output.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} ran over 5 minutes in {workingDirectory}:\n{output}");
+        }
+        p.WaitForExit();
+        clock.Stop();
+        lock (gate) return new DotnetResult(p.ExitCode, output.ToString(), clock.Elapsed);
+    }
+}
