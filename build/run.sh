@@ -1,15 +1,12 @@
 #!/usr/bin/env bash
-# The main job on the bundled sample: prune the shared TinyStories model with SlimLLM (20% of the decoder-layer
-# parameters), report dense and pruned perplexity, and tell a story with the pruned model.
+# The main job on the bundled sample: `dotnet build samples/TinyStoriesApp` prunes the shared TinyStories model with
+# SlimLLM (20% of the decoder-layer parameters, declared in samples/TinyStoriesApp/slimllm.yaml) through the in-repo
+# MSBuild targets; the app then reads the pruned model from its output folder, and `slimllm generate` tells a story with it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash build/setup.sh
-data="${SLIMLLM_SHARED_DATA:-$root/../shared/data}"
-dotnet build src/SlimLLM.Tool -c Release -v quiet -nologo >/dev/null
-slimllm() { dotnet "$root/src/SlimLLM.Tool/bin/Release/net10.0/slimllm.dll" "$@"; }
-out="$root/artifacts/tinystories-slim"
-slimllm prune --model "$data/models/tinystories-llama" --calibration "$data/text/corpus-en.txt" "$data/text/tinystories-valid.txt" \
-  --target 0.2 --eval "$data/text/tinystories-valid.txt" --out "$out"
-slimllm inspect "$out"
-slimllm generate --model "$out" --max-new-tokens 48
+dotnet build samples/TinyStoriesApp -nologo -v:m
+dotnet run --project samples/TinyStoriesApp --no-build
+model="$root/samples/TinyStoriesApp/bin/Debug/net10.0/models/tinystories-slim"
+dotnet "$root/src/SlimLLM.Tool/bin/Debug/net10.0/slimllm.dll" generate --model "$model" --max-new-tokens 48
