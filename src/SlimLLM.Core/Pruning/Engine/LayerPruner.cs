@@ -11,7 +11,7 @@ namespace SlimLLM.Pruning.Engine;
 /// Selection and recovery for one layer, from its statistics alone (no forward pass): which KV groups and FFN channels stay,
 /// and the closed-form scale and bias that restore o_proj's and down_proj's outputs.
 /// </summary>
-internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
+internal sealed class LayerPruner(ModelConfig config, PruneSettings settings, RecoveryCache? recoveryCache = null)
 {
     public sealed record AttentionOutcome(DecoderLayerWeights Weights, DecoderLayerConfig Config, int[] KeptGroups, UnitSelectionResult? Holistic, double? RidgeStrength);
     public sealed record FfnOutcome(DecoderLayerWeights Weights, DecoderLayerConfig Config, int[] KeptChannels, double? RidgeStrength);
@@ -86,8 +86,13 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
         ScaleBias? fit = null;
         if (settings.EffectiveRecovery is { } method && pruneChannels > 0)
         {
-            fit = timings.Time("regression", () =>
+            (fit, ridge) = timings.Time("regression", () => (recoveryCache ?? RecoveryCache.None).GetOrFit("ffn", kept, method, () =>
             {
+                double? chosen = null;
+                var f = FitFfn();
+                return (f, chosen);
+                ScaleBias FitFfn()
+                {
                 if (stats.Held is null)
                 {
                     using var fitOnly = stats.Fit.RegressionStats(kept, w.Down);
@@ -99,9 +104,10 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
                 using var fitStats = stats.Fit.RegressionStats(kept, w.Down);
                 using var heldStats = stats.Held.RegressionStats(kept, w.Down);
                 var choice = LinearRecovery.ChooseRidgeStrength(fitStats, heldStats);
-                ridge = choice.Strength;
+                chosen = choice.Strength;
                 return LinearRecovery.Fit(allStats, RecoveryMethod.Ridge, choice.Strength);
-            });
+                }
+            }));
         }
         var keptList = kept.Select(c => (int)c).ToArray();
         var (pruned, prunedConfig) = LayerSurgery.PruneMlp(w, attentionConfig, keptList, fit?.Scale, fit?.Bias);

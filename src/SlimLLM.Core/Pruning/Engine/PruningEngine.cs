@@ -96,7 +96,8 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                         .Add("attention", settings.Mode == CalibrationMode.Sequential ? CacheKey.HashTensors(AttentionTensors(attention.Weights)) : "dense").Hash();
                     using var ffnStats = CachedOrComputed("ffn", ffnKey, FfnStatistics.FromTensors, s => s.ToTensors(),
                         () => LayerStatisticsComputer.Ffn(ffnAttention, ffnAttentionConfig, w, config, hidden.At(l, layers, source, settings.Mode == CalibrationMode.Sequential), fitBatches, rope, passes), timings);
-                    var ffn = pruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings);
+                    var ffnPruner = _cache is NoStatisticsCache ? pruner : new LayerPruner(config, settings, new RecoveryCache(_cache, ffnKey));
+                    var ffn = ffnPruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings);
                     pruned = ffn.Weights;
                     prunedConfig = ffn.Config;
                     decision = new LayerDecision(l, similarities[l], ratio, attention.KeptGroups, ffn.KeptChannels, layerConfig.NumKeyValueHeads,

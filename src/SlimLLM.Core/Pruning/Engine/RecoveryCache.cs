@@ -1,0 +1,32 @@
+using SlimLLM.Caching;
+using SlimLLM.Pruning.Recovery;
+using static TorchSharp.torch;
+
+namespace SlimLLM.Pruning.Engine;
+
+/// <summary>
+/// Caches a layer's recovery fit (per-dimension scale and bias) under the key of the statistics it was fitted on plus the kept
+/// units and the method: an unchanged rebuild then skips the regression, whose cost grows with the square of the FFN width.
+/// </summary>
+internal sealed class RecoveryCache(IStatisticsCache cache, string statisticsKey)
+{
+    public static readonly RecoveryCache None = new(new NoStatisticsCache(), "");
+
+    public (ScaleBias Fit, double? RidgeStrength) GetOrFit(string block, long[] kept, RecoveryMethod method, Func<(ScaleBias, double?)> fit)
+    {
+        if (statisticsKey.Length == 0) return fit();
+        var key = new CacheKey().Add("what", "fit").Add("block", block).Add("statistics", statisticsKey)
+            .Add("kept", string.Join(",", kept)).Add("method", method.ToString()).Hash();
+        var hit = cache.TryGet("fit", key);
+        if (hit is not null && hit.TryGetValue("scale", out var scale) && hit.TryGetValue("bias", out var bias) && hit.TryGetValue("ridge", out var ridge))
+        {
+            double r = ridge.item<double>();
+            ridge.Dispose();
+            return (new ScaleBias(scale, bias), r < 0 ? null : r);
+        }
+        var (result, strength) = fit();
+        using var ridgeTensor = tensor(strength ?? -1.0, ScalarType.Float64);
+        cache.Put("fit", key, new Dictionary<string, Tensor> { ["scale"] = result.Scale, ["bias"] = result.Bias, ["ridge"] = ridgeTensor });
+        return (result, strength);
+    }
+}
