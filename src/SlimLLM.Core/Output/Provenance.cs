@@ -7,7 +7,8 @@ namespace SlimLLM.Output;
 /// <summary>The content of slimllm.json: how a pruned model was made, and what it measured.</summary>
 public sealed record Provenance
 {
-    public const int AlgorithmVersion = 1;
+    /// <summary>Version of the pruning algorithm and of the cached statistics' layout; part of every cache key.</summary>
+    public const int AlgorithmVersion = 2;
     public string SlimllmVersion { get; init; } = typeof(Provenance).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
     public int Algorithm { get; init; } = AlgorithmVersion;
     public required BaseModelInfo BaseModel { get; init; }

@@ -123,6 +123,27 @@ public class StatisticsCacheTests
     }
 
     [Fact]
+    public void A_whole_entry_of_another_layout_is_reported_and_recomputed()
+    {
+        using var dir = TestData.NewTempDir();
+        var cache = dir.File("cache");
+        new PrunePipeline(null, cache).Run(Job(dir.File("a"), TestData.TinyStoriesLlama));
+        // Rewrite one FFN entry, correctly checksummed, without a tensor this version needs (as an older version would have).
+        var entry = Directory.GetFiles(Path.Combine(cache, "stats", "ffn"), "*.safetensors", SearchOption.AllDirectories).First();
+        var key = Path.GetFileNameWithoutExtension(entry);
+        var store = new StatisticsCache(cache);
+        var tensors = store.TryGet("ffn", key)!;
+        tensors.Remove("channel_scores");
+        store.Put("ffn", key, tensors);
+
+        var warnings = new Warnings();
+        var again = new PrunePipeline(warnings, cache).Run(Job(dir.File("b"), TestData.TinyStoriesLlama));
+        Assert.Contains(warnings.Messages, m => m.Contains("cannot be used") && m.Contains("channel_scores"));
+        Assert.True(again.ForwardPasses > 0);
+        Assert.Equal(Hash(dir.File("a")), Hash(dir.File("b")));
+    }
+
+    [Fact]
     public void Cache_prune_drops_least_recently_used_entries_first()
     {
         using var dir = TestData.NewTempDir();

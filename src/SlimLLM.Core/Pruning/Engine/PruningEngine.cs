@@ -199,6 +199,11 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         if (cached is not null)
         {
             try { return fromTensors(cached, $"{kind} statistics {key}"); }
+            catch (Errors.SlimLLMException e)
+            {
+                // Whole and checksummed, but not what this version expects (written by another version): recompute it.
+                _progress.Warn($"cache entry {kind}/{key[..12]}… cannot be used ({e.Cause}); it is recomputed.");
+            }
             finally { foreach (var t in cached.Values) t.Dispose(); }
         }
         var value = timings.Time("statistics", compute);
