@@ -35,6 +35,19 @@ public class CliTests
         Assert.StartsWith("Once upon a time, there was a little girl named Lily.", r.Stdout);
     }
 
+    [Fact]
+    public void Usage_errors_exit_2_with_one_line_each_and_where_to_read_more()
+    {
+        var r = ToolRunner.Run("prune", "--target", "abc");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal(["error: Cannot parse argument 'abc' for option '--target' as expected type number.", "Run 'slimllm prune --help'."],
+            r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("", r.Stdout);
+        var bare = ToolRunner.Run();
+        Assert.Equal(0, bare.ExitCode);
+        Assert.Contains("Exit codes: 0 success", bare.Stdout);
+    }
+
     public static TheoryData<string, string> BrokenModels() => new()
     {
         { "truncated", "runs past the end of the file" },
