@@ -13,5 +13,6 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     ExportCommand.Create(),
     SynthCommand.Create(),
     CacheCommand.Create(),
+    DoctorCommand.Create(),
 };
 return ErrorHandling.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
