@@ -15,4 +15,9 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     CacheCommand.Create(),
     DoctorCommand.Create(),
 };
-return ErrorHandling.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+root.Options.Add(BackendStartup.LibTorchOption);
+return ErrorHandling.Run(() =>
+{
+    BackendStartup.PreloadIfNamed(args);
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+});

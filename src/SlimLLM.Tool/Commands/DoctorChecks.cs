@@ -49,7 +49,7 @@ public static class DoctorChecks
         try
         {
             // CUDA is attempted only when the user pointed at a CUDA libtorch, or one is restored in the NuGet packages folder.
-            var choice = new BackendChoice(BackendKind.Cuda, string.IsNullOrWhiteSpace(libtorchFolder) ? Environment.GetEnvironmentVariable(BackendChoice.CudaFolderVariable) : libtorchFolder);
+            var choice = BackendChoice.Cuda(string.IsNullOrWhiteSpace(libtorchFolder) ? Environment.GetEnvironmentVariable(BackendChoice.CudaFolderVariable) : libtorchFolder);
             var loaded = TorchBackend.Load(choice, TorchBackend.DefaultLocators(cacheRoot));
             backend = $"cuda from {loaded.Source}";
             cuda = new("cuda", true, $"{torch.cuda.device_count()} GPU(s) visible to libtorch");

@@ -7,15 +7,14 @@ public static class DoctorCommand
 {
     public static Command Create()
     {
-        var libtorch = new Option<string?>("--libtorch") { Description = "A CUDA libtorch folder to check (default: SLIMLLM_LIBTORCH_CUDA, then the NuGet global packages folder)." };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Cache folder (default: SLIMLLM_CACHE, else the user cache folder)." };
         var strict = new Option<bool>("--strict") { Description = "Exit with 2 when any check is MISSING." };
         var json = CommonOptions.Json();
         var command = new Command("doctor", "Check this machine: OS, .NET, TorchSharp, libstdc++, libtorch backend (cpu/cuda), GPUs, caches; prints the fix for whatever is missing.")
-            { libtorch, cacheDir, strict, json };
+            { cacheDir, strict, json };
         command.SetAction(r =>
         {
-            var checks = DoctorChecks.Run(r.GetValue(libtorch), r.GetValue(cacheDir));
+            var checks = DoctorChecks.Run(r.GetValue(BackendStartup.LibTorchOption), r.GetValue(cacheDir));
             if (r.GetValue(json))
                 Json.Print(new { ok = checks.All(c => c.Ok), checks = checks.Select(c => new { name = c.Name, status = c.Ok ? "OK" : "MISSING", detail = c.Detail, fix = c.Fix }) });
             else

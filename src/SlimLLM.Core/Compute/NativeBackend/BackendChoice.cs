@@ -9,6 +9,9 @@ public sealed record BackendChoice(BackendKind Kind, string? Folder = null)
 
     public static BackendChoice Cpu { get; } = new(BackendKind.Cpu);
 
+    /// <summary>CUDA from <paramref name="folder"/>; an empty or blank folder means "not named" (search the NuGet packages).</summary>
+    public static BackendChoice Cuda(string? folder) => new(BackendKind.Cuda, string.IsNullOrWhiteSpace(folder) ? null : folder);
+
     /// <summary>
     /// CUDA when the user named a libtorch folder (<c>--libtorch DIR</c>, else <c>SLIMLLM_LIBTORCH_CUDA</c>) or asked
     /// for a cuda device; CPU otherwise. "auto" with no folder stays on the default probing (which finds CUDA only

@@ -18,7 +18,7 @@ public sealed class NuGetCudaPackageLocator(string packagesRoot, string consolid
 
     public BackendLocation? Locate(BackendChoice choice)
     {
-        if (choice.Kind != BackendKind.Cuda || choice.Folder is not null || !Directory.Exists(packagesRoot)) return null;
+        if (choice.Kind != BackendKind.Cuda || !string.IsNullOrWhiteSpace(choice.Folder) || !Directory.Exists(packagesRoot)) return null;
         var packages = Directory.GetDirectories(packagesRoot, LibTorchLayout.CudaPackageId + "*")
             .Select(p => Path.Combine(p, LibTorchLayout.LibTorchVersion))
             .Where(Directory.Exists).OrderBy(p => p, StringComparer.Ordinal).ToList();

@@ -9,7 +9,7 @@ public sealed class UserFolderLocator(string? toolFolder = null) : IBackendLocat
 
     public BackendLocation? Locate(BackendChoice choice)
     {
-        if (choice.Kind != BackendKind.Cuda || choice.Folder is null) return null;
+        if (choice.Kind != BackendKind.Cuda || string.IsNullOrWhiteSpace(choice.Folder)) return null;
         var root = Path.GetFullPath(choice.Folder);
         if (!Directory.Exists(root))
             throw new SlimLLMException(root, "the CUDA libtorch folder does not exist.", Fix);
