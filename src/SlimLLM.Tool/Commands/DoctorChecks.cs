@@ -60,8 +60,17 @@ public static class DoctorChecks
             backend = "cpu (" + TorchBackend.Current!.Source + ")";
             cuda = new("cuda", false, e.File is null ? e.Cause : $"{e.File}: {e.Cause}", e.Fix);
         }
-        bool cpuOk = torch.TryInitializeDeviceType(DeviceType.CPU);
-        yield return new("libtorch", cpuOk, backend + (cpuOk ? "" : ": TorchSharp failed to initialise"), cpuOk ? null : "Reinstall the tool (its libtorch-cpu natives are missing).");
+        string? initError = null;
+        try
+        {
+            if (!torch.TryInitializeDeviceType(DeviceType.CPU)) initError = "TorchSharp failed to initialise";
+        }
+        catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException)
+        {
+            initError = (e.InnerException ?? e).Message.Split('\n')[0]; // the loader trace that follows is long
+        }
+        yield return new("libtorch", initError is null, backend + (initError is null ? "" : ": " + initError),
+            initError is null ? null : "Reinstall the tool (its libtorch-cpu natives are missing), or name a complete libtorch with --libtorch.");
         yield return cuda;
     }
 
