@@ -13,9 +13,12 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     ExportCommand.Create(),
     SynthCommand.Create(),
     CacheCommand.Create(),
+    DoctorCommand.Create(),
 };
+root.Options.Add(BackendStartup.LibTorchOption);
 return ErrorHandling.Run(() =>
 {
+    BackendStartup.PreloadIfNamed(args);
     var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
     if (parsed.Errors.Count > 0)
     {

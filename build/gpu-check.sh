@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# GPU check for a session that is lent a GPU machine (one NVIDIA H200; see docs/gpu.md, "Checking on a GPU machine").
+#
+#   bash build/gpu-check.sh prepare   # HERE (no GPU): fills .gpu-data/ (git-ignored) with what the GPU machine lacks
+#   bash build/gpu-check.sh run       # THERE: carry .gpu-data; prunes on CUDA and compares with the CPU reference
+#
+# The GPU machine gets the repository and the carried folders only (64 MiB in all): no ../shared, no network, and (as
+# last seen) no dotnet. So `prepare` copies the shared model and text, publishes the tool without its 475 MB libtorch
+# CPU natives, packs the .NET runtime, and runs the CPU reference prune HERE, so that `run` needs only the CUDA side.
+# What cannot be carried: a CUDA libtorch 2.10 (gigabytes; its NuGet packages are not served to this project). `run`
+# takes one from SLIMLLM_LIBTORCH_CUDA or .gpu-data/libtorch-cuda/, else tries the GPU machine's own PyTorch libraries
+# (a different libtorch version than LibTorchSharp 0.107 was built for: an experiment, reported as such). Where
+# something is missing, the script says what and exits 3; a mismatch between CPU and CUDA exits 4.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+data="$root/.gpu-data"
+mode=${1:-}
+model_name=tinystories-llama
+samples=8; seq_len=64; target=0.2; eval_tokens=4096
+
+manifest() { # $1 = device, $2 = output dir
+  cat <<YAML
+models:
+  - name: $model_name
+    source: { path: $data/models/$model_name }
+    calibration: { files: ["$data/text/tinystories-valid.txt"], samples: $samples, seq_len: $seq_len, seed: 42 }
+    pruning: { method: slimllm, target: $target }
+    evaluate:
+      - text: $data/text/tinystories-valid.txt
+        max_tokens: $eval_tokens
+    output: { dir: $2 }
+    device: $1
+YAML
+}
+
+blocked() { echo "gpu-check: BLOCKED: $*" >&2; exit 3; }
+
+if [[ $mode == prepare ]]; then
+  shared=$(cd "$root/.." && pwd)/shared/data
+  [[ -d $shared/models/$model_name ]] || { echo "no $shared/models/$model_name" >&2; exit 2; }
+  rm -rf "$data"; mkdir -p "$data/models" "$data/text"
+  cp -r "$shared/models/$model_name" "$data/models/"
+  cp "$shared/text/tinystories-valid.txt" "$data/text/"
+  dotnet publish "$root/src/SlimLLM.Tool" -c Release -o "$data/tool" -p:SlimLLMTorchBackend=cpu -nologo -v:q
+  # Keep LibTorchSharp (it binds to whichever libtorch is loaded first); drop the CPU libtorch that cannot travel.
+  find "$data/tool/runtimes" -type f ! -name 'libLibTorchSharp.so' -delete
+  find "$data/tool/runtimes" -type d -empty -delete
+  dn=$(dirname "$(readlink -f "$(command -v dotnet)")")
+  rt=$(ls "$dn/shared/Microsoft.NETCore.App" | sort -V | tail -1)
+  tar -C "$dn" -cJf "$data/dotnet.tar.xz" dotnet host "shared/Microsoft.NETCore.App/$rt"
+  # The CPU reference, computed here with the full tool.
+  dotnet build "$root/src/SlimLLM.Tool" -nologo -v:q
+  manifest cpu "$data/cpu-ref" > "$data/cpu.yaml"
+  dotnet "$root/src/SlimLLM.Tool/bin/Debug/net10.0/slimllm.dll" prune "$data/cpu.yaml" --no-cache --json > "$data/cpu-ref.json"
+  size=$(du -sm "$data" | cut -f1)
+  echo "prepared $data: ${size} MiB (the device call carries at most 64 MiB with the repository)"
+  (( size < 60 )) || { echo "too large to carry" >&2; exit 2; }
+  echo "next, on the GPU machine: run with carry [\".gpu-data\"]: bash build/gpu-check.sh run"
+  exit 0
+fi
+
+[[ $mode == run ]] || { echo "usage: build/gpu-check.sh prepare|run" >&2; exit 2; }
+out=${OUT:-$root/.gpu-out}; mkdir -p "$out"
+[[ -f $data/cpu-ref.json ]] || blocked ".gpu-data/ is missing: run 'bash build/gpu-check.sh prepare' here first and carry .gpu-data"
+command -v nvidia-smi >/dev/null || blocked "no nvidia-smi: this machine has no NVIDIA driver"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+if ! command -v dotnet >/dev/null; then
+  mkdir -p /tmp/dotnet && tar -C /tmp/dotnet -xJf "$data/dotnet.tar.xz"
+  export DOTNET_ROOT=/tmp/dotnet PATH=/tmp/dotnet:$PATH
+fi
+tool="$data/tool/slimllm.dll"
+experimental=""
+if [[ -z ${SLIMLLM_LIBTORCH_CUDA:-} && -d $data/libtorch-cuda ]]; then export SLIMLLM_LIBTORCH_CUDA=$data/libtorch-cuda; fi
+if [[ -z ${SLIMLLM_LIBTORCH_CUDA:-} ]]; then
+  pylib=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"), torch.__version__)' 2>/dev/null || true)
+  [[ -n $pylib ]] || blocked "no CUDA libtorch: set SLIMLLM_LIBTORCH_CUDA or carry a restored libtorch-cuda-12.8-linux-x64 2.10.0 as .gpu-data/libtorch-cuda (gigabytes: over the 64 MiB carry limit; its NuGet packages are not served here)"
+  export SLIMLLM_LIBTORCH_CUDA=${pylib% *}
+  experimental="EXPERIMENT: libtorch from PyTorch ${pylib#* } (LibTorchSharp 0.107 expects 2.10.0)"
+  echo "$experimental"
+fi
+dotnet "$tool" doctor --json | tee "$out/doctor.json"
+python3 - "$out/doctor.json" <<'PY' || blocked "the CUDA backend did not load (doctor.json above says why)${experimental:+; $experimental}"
+import json, sys
+c = {x["name"]: x for x in json.load(open(sys.argv[1]))["checks"]}
+sys.exit(0 if c["cuda"]["status"] == "OK" else 1)
+PY
+
+manifest cuda "$out/cuda" > "$out/cuda.yaml"
+start=$(date +%s.%N)
+dotnet "$tool" prune "$out/cuda.yaml" --no-cache --json > "$out/cuda.json"
+echo "cuda prune wall: $(python3 -c "print(round($(date +%s.%N) - $start, 2))") s"
+
+python3 - "$data/cpu-ref" "$data/cpu-ref.json" "$out/cuda" "$out/cuda.json" "$model_name" <<'PY'
+import json, sys, os
+cpu_dir, cpu_json, cuda_dir, cuda_json, name = sys.argv[1:]
+a = json.load(open(os.path.join(cpu_dir, name, "slimllm.json")))["layers"]
+b = json.load(open(os.path.join(cuda_dir, name, "slimllm.json")))["layers"]
+print(f"{'layer':>5} {'kv groups cpu/cuda/same':>24} {'channels cpu/cuda/same':>24}")
+mismatch = 0
+for x, y in zip(a, b):
+    for k in ("kept_kv_groups", "kept_channels"):
+        if x[k] != y[k]: mismatch += 1
+    g = len(set(x["kept_kv_groups"]) & set(y["kept_kv_groups"])); c = len(set(x["kept_channels"]) & set(y["kept_channels"]))
+    print(f"{x['layer']:>5} {len(x['kept_kv_groups']):>8}/{len(y['kept_kv_groups'])}/{g:<8} {len(x['kept_channels']):>10}/{len(y['kept_channels'])}/{c}")
+pa = json.load(open(cpu_json))["models"][0]["evaluation"][0]; pb = json.load(open(cuda_json))["models"][0]["evaluation"][0]
+print(f"perplexity dense  cpu {pa['dense_perplexity']:.4f}  cuda {pb['dense_perplexity']:.4f}")
+print(f"perplexity pruned cpu {pa['pruned_perplexity']:.4f}  cuda {pb['pruned_perplexity']:.4f}")
+rel = abs(pa["pruned_perplexity"] - pb["pruned_perplexity"]) / pa["pruned_perplexity"]
+# CUDA computes in the checkpoint dtype and with other kernels: identical kept sets are expected on this small fp32 model,
+# perplexities within 1%.
+print(f"layers with different kept units: {mismatch}; pruned perplexity differs by {rel:.3%}")
+sys.exit(4 if mismatch or rel > 0.01 else 0)
+PY
+
+# Throughput: a LLaMA-7B-shaped random model (4 of its 32 layers, bf16), forward on CUDA, against the H200's bf16 peak
+# (989 TFLOP/s dense by the datasheet; about 790 measured on 8192^3 products there).
+dotnet "$tool" synth --shape llama-7b --layers 4 --dtype bf16 --tokenizer-from "$data/models/$model_name" -o /tmp/synth7b
+tokens=16384
+start=$(date +%s.%N)
+dotnet "$tool" eval --model /tmp/synth7b --text "$data/text/tinystories-valid.txt" --seq-len 2048 --max-tokens $tokens --batch-size 4 --device cuda --json | tee "$out/synth-eval.json"
+secs=$(python3 -c "print($(date +%s.%N) - $start)")
+python3 - /tmp/synth7b "$secs" "$out/synth-eval.json" <<'PY'
+import json, sys, os
+cfg = json.load(open(os.path.join(sys.argv[1], "config.json"))); secs = float(sys.argv[2]); tok = json.load(open(sys.argv[3]))["tokens"]
+h, f, L = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
+per_layer = 4 * h * h + 3 * h * f          # q,k,v,o + gate,up,down (7B: no GQA)
+flops = 2 * tok * (L * per_layer + h * cfg["vocab_size"])
+print(f"synthetic 7B-shaped forward: {tok} tokens in {secs:.2f} s (process wall, load included) = {flops / secs / 1e12:.1f} TFLOP/s"
+      f" = {flops / secs / 989e12:.1%} of 989 TFLOP/s bf16 peak")
+PY
