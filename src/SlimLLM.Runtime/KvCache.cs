@@ -29,8 +29,9 @@ internal sealed class KvCache : IDisposable
         if (_keys is null)
         {
             long[] shape = [k.shape[0], k.shape[1], Capacity, k.shape[3]];
-            _keys = zeros(shape, dtype: k.dtype, device: k.device);
-            _values = zeros(shape, dtype: v.dtype, device: v.device);
+            // Owned by this cache, not by the dispose scope of the step that happens to create them.
+            _keys = zeros(shape, dtype: k.dtype, device: k.device).DetachFromDisposeScope();
+            _values = zeros(shape, dtype: v.dtype, device: v.device).DetachFromDisposeScope();
         }
         using (var kSlot = _keys.narrow(2, Length, t)) kSlot.copy_(k);
         using (var vSlot = _values!.narrow(2, Length, t)) vSlot.copy_(v);
