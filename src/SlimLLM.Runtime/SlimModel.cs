@@ -61,7 +61,7 @@ public sealed class SlimModel : IDisposable
     public string Generate(string prompt, GenerationOptions? options = null)
     {
         var promptIds = Encode(prompt);
-        return Tokenizer.Decode(GenerateTokens(promptIds, options).ToList());
+        return Continuation(promptIds, GenerateTokens(promptIds, options));
     }
 
     /// <summary>Like <see cref="Generate"/>, yielding each new piece of text as soon as its token is chosen.</summary>
@@ -73,8 +73,7 @@ public sealed class SlimModel : IDisposable
         foreach (int id in GenerateTokenStream(promptIds, options ?? GenerationOptions.Greedy))
         {
             generated.Add(id);
-            // Decode the whole continuation each time: SentencePiece pieces only get their spaces right in context.
-            var text = Tokenizer.Decode(generated);
+            var text = Continuation(promptIds, generated);
             if (text.Length > shown.Length && text.StartsWith(shown, StringComparison.Ordinal))
             {
                 yield return text[shown.Length..];
@@ -115,6 +114,17 @@ public sealed class SlimModel : IDisposable
             yield return next;
             feed = [next];
         }
+    }
+
+    /// <summary>
+    /// The text <paramref name="generated"/> adds after the prompt. Decoded together with the prompt, because SentencePiece
+    /// pieces only get their leading spaces right in context (" upon" alone decodes to "upon").
+    /// </summary>
+    private string Continuation(int[] promptIds, IReadOnlyList<int> generated)
+    {
+        var promptText = Tokenizer.Decode(promptIds);
+        var all = Tokenizer.Decode([.. promptIds, .. generated]);
+        return all.StartsWith(promptText, StringComparison.Ordinal) ? all[promptText.Length..] : Tokenizer.Decode(generated);
     }
 
     private int[] Encode(string prompt)
