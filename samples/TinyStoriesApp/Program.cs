@@ -1,28 +1,37 @@
-using System.Text.Json;
+using SlimLLM.Errors;
+using SlimLLM.Runtime;
 
-// Reads the pruned model's config.json from the output folder (models/tinystories-slim/, put there by SlimLLM.Build
-// during dotnet build) and prints each decoder layer's sizes. No TorchSharp here: generating text needs
-// SlimLLM.Runtime, which does not exist yet.
+// Loads the pruned model that SlimLLM.Build put in the output folder (models/tinystories-slim/) during dotnet build,
+// prints each decoder layer's sizes, and tells a story with it.
+//   dotnet run --project samples/TinyStoriesApp [-- "prompt" [max-new-tokens]]
 var folder = Path.Combine(AppContext.BaseDirectory, "models", "tinystories-slim");
-var configPath = Path.Combine(folder, "config.json");
-if (!File.Exists(configPath))
+if (!File.Exists(Path.Combine(folder, "config.json")))
 {
-    Console.Error.WriteLine($"error: {configPath} is missing. Build the app with SlimLLM enabled (dotnet build) so the pruned model is copied there.");
+    Console.Error.WriteLine($"error: {folder}/config.json is missing. Build the app with SlimLLM enabled (dotnet build) so the pruned model is copied there.");
     return 2;
 }
-using var config = JsonDocument.Parse(File.ReadAllText(configPath));
-var root = config.RootElement;
-Console.WriteLine($"{folder}: hidden_size {root.GetProperty("hidden_size").GetInt32()}, {root.GetProperty("num_hidden_layers").GetInt32()} layers");
-if (root.TryGetProperty("slimllm_layers", out var layers))
+var prompt = args.Length > 0 ? args[0] : "Once upon a time";
+int maxNewTokens = args.Length > 1 && int.TryParse(args[1], out var n) && n > 0 ? n : 96;
+
+try
 {
-    int i = 0;
-    foreach (var layer in layers.EnumerateArray())
-        Console.WriteLine($"  layer {i++}: {layer.GetProperty("num_attention_heads").GetInt32()} heads, " +
-                          $"{layer.GetProperty("num_key_value_heads").GetInt32()} kv heads, intermediate {layer.GetProperty("intermediate_size").GetInt32()}");
+    using var model = SlimModel.Load(folder);
+    var config = model.Config;
+    Console.WriteLine($"{folder}: hidden_size {config.HiddenSize}, {config.NumLayers} layers, {config.ParameterCount:N0} parameters, on {model.Device}");
+    for (int i = 0; i < config.NumLayers; i++)
+    {
+        var layer = config.Layers[i];
+        Console.WriteLine($"  layer {i}: {layer.NumHeads} heads, {layer.NumKeyValueHeads} kv heads, intermediate {layer.IntermediateSize}");
+    }
+    Console.WriteLine();
+    Console.Write(prompt);
+    foreach (var piece in model.GenerateStreaming(prompt, new GenerationOptions { MaxNewTokens = maxNewTokens, Temperature = 0.8, TopP = 0.9, Seed = 42 }))
+        Console.Write(piece);
+    Console.WriteLine();
+    return 0;
 }
-else
+catch (SlimLLMException e)
 {
-    Console.WriteLine($"  every layer: {root.GetProperty("num_attention_heads").GetInt32()} heads, {root.GetProperty("num_key_value_heads").GetInt32()} kv heads, " +
-                      $"intermediate {root.GetProperty("intermediate_size").GetInt32()}");
+    Console.Error.WriteLine(e.Message);
+    return 2;
 }
-return 0;

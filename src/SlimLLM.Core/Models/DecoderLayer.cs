@@ -25,7 +25,7 @@ public static class DecoderLayer
         var attn = AttentionProjection(heads, w);
         var mid = x + attn;
         var f = RmsNorm(mid, w.PostAttentionNorm, config.RmsNormEps);
-        var a = F.silu(F.linear(f, w.Gate, w.GateBias)) * F.linear(f, w.Up, w.UpBias);
+        var a = FeedForwardActivation(f, w);
         var ffn = F.linear(a, w.Down, w.DownBias);
         var y = mid + ffn;
         if (trace is not null)
@@ -39,6 +39,10 @@ public static class DecoderLayer
         }
         return y.MoveToOuterDisposeScope();
     }
+
+    /// <summary>The SwiGLU MLP's activation silu(gate(f)) * up(f), the input of down_proj.</summary>
+    public static Tensor FeedForwardActivation(Tensor f, DecoderLayerWeights w) =>
+        F.silu(F.linear(f, w.Gate, w.GateBias)) * F.linear(f, w.Up, w.UpBias);
 
     /// <summary>Per-head attention outputs [B, T, H, headDim] (before o_proj) for normalised input <paramref name="h"/>.</summary>
     public static Tensor HeadOutputs(Tensor h, DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config, RotaryEmbedding rope, int start = 0)

@@ -32,6 +32,10 @@ public sealed class LlamaModel : IDisposable
     public ScalarType DType { get; }
     public int MaxPositions => _rope.MaxPositions;
 
+    // For code compiled into the same assembly that runs the layers itself (SlimLLM.Runtime's KV-cached decoder).
+    internal IReadOnlyList<DecoderLayerWeights> LayerWeights => _layers;
+    internal RotaryEmbedding Rope => _rope;
+
     /// <summary>Loads every weight of <paramref name="source"/> onto <paramref name="device"/> in <paramref name="dtype"/>.</summary>
     public static LlamaModel Load(IModelSource source, Device device, ScalarType dtype, int? maxPositions = null)
     {
