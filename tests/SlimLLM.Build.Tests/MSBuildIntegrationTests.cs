@@ -68,6 +68,41 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
     private static string Sha256(string file) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file)));
 
     [Fact]
+    public void The_packed_runtime_tells_a_story_with_the_built_model_whose_perplexity_matches_its_provenance()
+    {
+        var manifest = Manifest(evaluate: $"    evaluate:\n      - text: {Paths.TinyStoriesValid}\n        max_tokens: 2048\n");
+        var project = Project().Replace("</ItemGroup>", $"  <PackageReference Include=\"SlimLLM.Runtime\" Version=\"{_feed.Version}\" />\n  </ItemGroup>");
+        const string program = """
+            using SlimLLM.Runtime;
+            using var model = SlimModel.Load("models/tiny-slim", "cpu");
+            Console.WriteLine(model.Generate("", new GenerationOptions { MaxNewTokens = 24 }));
+            """;
+        var dir = _feed.NewProject("story", new Dictionary<string, string> { ["App.csproj"] = project, ["Program.cs"] = program, ["slimllm.yaml"] = manifest });
+        var build = Build(dir);
+        Assert.True(build.ExitCode == 0, build.Output);
+
+        var run = _feed.Dotnet(dir, "run", "--no-build");
+        Assert.True(run.ExitCode == 0, run.Output);
+        _log.WriteLine("story: " + run.Output.Trim());
+        // The packed runtime (KV cache) decodes exactly what the tool's full-recompute greedy decoding gives for that folder.
+        var tool = Path.Combine(Paths.RepoRoot, "src", "SlimLLM.Tool", "bin", _feed.Configuration, "net10.0", "slimllm.dll");
+        var reference = DotnetProcess.Run(dir, new Dictionary<string, string>(), tool, "generate", "--model", ModelsIn(dir), "--max-new-tokens", "24", "--device", "cpu");
+        Assert.True(reference.ExitCode == 0, reference.Output);
+        Assert.StartsWith("Once upon a", run.Output.Trim());
+        Assert.Equal(reference.Output.Trim(), run.Output.Trim());
+
+        // The model in bin/ is the one the provenance describes: measuring it again gives the recorded perplexity.
+        var provenance = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelsIn(dir), "slimllm.json")));
+        double recorded = provenance.RootElement.GetProperty("evaluation")[0].GetProperty("pruned_perplexity").GetDouble();
+        var eval = DotnetProcess.Run(dir, new Dictionary<string, string>(), tool, "eval", "--model", ModelsIn(dir), "--text", Paths.TinyStoriesValid,
+            "--max-tokens", "2048", "--device", "cpu", "--json");
+        Assert.True(eval.ExitCode == 0, eval.Output);
+        var json = eval.Output[eval.Output.IndexOf('{')..(eval.Output.LastIndexOf('}') + 1)];
+        double measured = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("perplexity").GetDouble();
+        Assert.Equal(recorded, measured, 9);
+    }
+
+    [Fact]
     public void Build_prunes_into_the_output_skips_unchanged_rebuilds_reprunes_on_edit_and_clean_removes_it()
     {
         var dir = NewApp(Manifest());

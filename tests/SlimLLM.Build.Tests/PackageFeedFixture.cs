@@ -29,6 +29,7 @@ public sealed class PackageFeedFixture : IDisposable
               <packageSources>
                 <clear />
                 <add key="local" value="{Feed}" />
+                <add key="host-packages" value="{HostPackages()}" />
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
             </configuration>
@@ -39,8 +40,20 @@ public sealed class PackageFeedFixture : IDisposable
             "pack", Path.Combine(Paths.RepoRoot, "src", "SlimLLM.Build", "SlimLLM.Build.csproj"),
             "-c", Configuration, "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
         if (pack.ExitCode != 0) throw new InvalidOperationException("dotnet pack SlimLLM.Build failed:\n" + pack.Output);
-        PackTime = pack.Elapsed;
+        var runtime = DotnetProcess.Run(Paths.RepoRoot, new Dictionary<string, string>(),
+            "pack", Path.Combine(Paths.RepoRoot, "src", "SlimLLM.Runtime", "SlimLLM.Runtime.csproj"),
+            "-c", Configuration, "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
+        if (runtime.ExitCode != 0) throw new InvalidOperationException("dotnet pack SlimLLM.Runtime failed:\n" + runtime.Output);
+        PackTime = pack.Elapsed + runtime.Elapsed;
     }
+
+    /// <summary>
+    /// The host's NuGet global packages folder, used as a folder feed so that SlimLLM.Runtime's dependencies (TorchSharp and
+    /// the ~200 MB libtorch package, restored by the repository's own build) are not downloaded again for every test run.
+    /// </summary>
+    private static string HostPackages() =>
+        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
     /// <summary>A new project folder under the fixture's root holding the given files.</summary>
     public string NewProject(string name, IReadOnlyDictionary<string, string> files)
