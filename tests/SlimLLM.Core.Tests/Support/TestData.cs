@@ -6,10 +6,8 @@ namespace SlimLLM.Tests.Support;
 /// </summary>
 public static class TestData
 {
-    private static readonly Lazy<string> RootLazy = new(FindRoot);
-
-    public static string Root => RootLazy.Value;
-    public static string RepoRoot => FindRepoRoot();
+    public static string Root => SlimLLM.Testing.RepositoryLayout.SharedData;
+    public static string RepoRoot => SlimLLM.Testing.RepositoryLayout.RepoRoot;
 
     public static string TinyStoriesLlama => Path.Combine(Root, "models", "tinystories-llama");
     public static string Stories260KGguf => Path.Combine(Root, "models", "stories260k", "stories260K.gguf");
@@ -20,24 +18,6 @@ public static class TestData
 
     /// <summary>A fresh empty folder under the system temp folder, removed when the process ends is not guaranteed: tests dispose it.</summary>
     public static TempDir NewTempDir(string prefix = "slimllm-test") => new(prefix);
-
-    private static string FindRepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SlimLLM.Build.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Cannot find SlimLLM.Build.sln above " + AppContext.BaseDirectory);
-    }
-
-    private static string FindRoot()
-    {
-        var env = Environment.GetEnvironmentVariable("SLIMLLM_SHARED_DATA");
-        if (!string.IsNullOrEmpty(env)) return env;
-        var candidate = Path.GetFullPath(Path.Combine(FindRepoRoot(), "..", "shared", "data"));
-        if (!Directory.Exists(candidate))
-            throw new InvalidOperationException($"Shared test data not found at {candidate}; set SLIMLLM_SHARED_DATA.");
-        return candidate;
-    }
 }
 
 public sealed class TempDir : IDisposable
