@@ -1,4 +1,3 @@
-using SlimLLM.Errors;
 using TorchSharp;
 
 namespace SlimLLM.IO.Gguf;
@@ -8,34 +7,23 @@ namespace SlimLLM.IO.Gguf;
 /// tensor's data once, in any order (it goes straight to its aligned place in the file), then <see cref="Commit"/>.
 /// Data go to a temporary file beside the target that replaces it only on commit; disposing without commit removes it.
 /// </summary>
-public sealed unsafe class GgufWriter : IDisposable
+public sealed class GgufWriter : IDisposable
 {
-    private const int WriteChunk = 1 << 28;
-
     private readonly Dictionary<string, (GgufTensorDeclaration Tensor, long Offset)> _byName;
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
     private readonly GgufLayout _layout;
-    private FileStream? _stream;
-    private bool _published;
+    private readonly AtomicFileWriter _file;
 
     private GgufWriter(string path, GgufLayout layout)
     {
         Path = path;
         _layout = layout;
         _byName = layout.Entries.ToDictionary(e => e.Tensor.Name, StringComparer.Ordinal);
-        var full = System.IO.Path.GetFullPath(path);
-        var folder = System.IO.Path.GetDirectoryName(full)!;
-        TempPath = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        Safetensors.SafetensorsWriter.IoGuard(path, () =>
-        {
-            Directory.CreateDirectory(folder);
-            _stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-            // Padding between tensors is never written explicitly: the file is sized now, and unwritten bytes read as zero.
-            _stream.SetLength(layout.FileLength);
-        });
+        // Padding between tensors is never written explicitly: the file is sized now, and unwritten bytes read as zero.
+        _file = new AtomicFileWriter(path, layout.FileLength);
         try
         {
-            WriteAt(0, layout.HeaderBytes);
+            _file.WriteAt(0, layout.HeaderBytes);
         }
         catch
         {
@@ -52,7 +40,7 @@ public sealed unsafe class GgufWriter : IDisposable
         new(path, GgufLayout.Plan(metadata, tensors));
 
     public string Path { get; }
-    public string TempPath { get; }
+    public string TempPath => _file.TempPath;
     public uint Alignment => _layout.Alignment;
     /// <summary>Absolute file offset of the tensor data section.</summary>
     public long DataStart => _layout.DataStart;
@@ -70,15 +58,7 @@ public sealed unsafe class GgufWriter : IDisposable
         if (dtype != t.Type.ToDType() || !data.shape.SequenceEqual(t.Shape))
             throw new ArgumentException($"tensor '{name}' was declared {t.Type.Describe()} [{string.Join(", ", t.Shape)}] " +
                                         $"but the data is {dtype} [{string.Join(", ", data.shape)}].", nameof(data));
-        using var scope = torch.NewDisposeScope();
-        var cpu = data.device_type == DeviceType.CPU && data.is_contiguous() ? data : data.cpu().contiguous();
-        var source = Safetensors.TensorMemory.DataPointer(cpu);
-        var length = t.ByteLength;
-        for (long done = 0; done < length; done += WriteChunk)
-        {
-            var n = (int)Math.Min(WriteChunk, length - done);
-            WriteAt(DataStart + offset + done, new ReadOnlySpan<byte>(source + done, n));
-        }
+        _file.WriteTensor(DataStart + offset, data, t.ByteLength);
         _written.Add(name);
     }
 
@@ -88,39 +68,25 @@ public sealed unsafe class GgufWriter : IDisposable
         var (t, offset) = Expect(name);
         if (data.Length != t.ByteLength)
             throw new ArgumentException($"tensor '{name}' needs {t.ByteLength} bytes; {data.Length} were given.", nameof(data));
-        WriteAt(DataStart + offset, data);
+        _file.WriteAt(DataStart + offset, data);
         _written.Add(name);
     }
 
     /// <summary>Checks every tensor was written, flushes to disk and moves the file into place (replacing any old one).</summary>
     public void Commit()
     {
-        if (_published) return;
-        ObjectDisposedException.ThrowIf(_stream is null, this);
-        var missing = Pending.Select(t => t.Name).ToList();
-        if (missing.Count > 0)
-            throw new InvalidOperationException($"{Path}: no data was given for {missing.Count} tensor(s): {string.Join(", ", missing.Take(10))}.");
-        var s = _stream;
-        Safetensors.SafetensorsWriter.IoGuard(Path, () =>
+        if (_file.IsOpen)
         {
-            s.Flush(flushToDisk: true);
-            s.Dispose();
-        });
-        _stream = null;
-        Safetensors.SafetensorsWriter.IoGuard(Path, () => File.Move(TempPath, Path, overwrite: true));
-        _published = true;
+            var missing = Pending.Select(t => t.Name).ToList();
+            if (missing.Count > 0)
+                throw new InvalidOperationException($"{Path}: no data was given for {missing.Count} tensor(s): {string.Join(", ", missing.Take(10))}.");
+        }
+        _file.Complete();
+        _file.Publish();
     }
 
     /// <summary>Abandons an uncommitted file: the temporary file is removed and the target left as it was.</summary>
-    public void Dispose()
-    {
-        _stream?.Dispose();
-        _stream = null;
-        if (!_published)
-        {
-            try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
+    public void Dispose() => _file.Dispose();
 
     /// <summary>
     /// Streams declared tensors to <paramref name="path"/>: <paramref name="provider"/> is asked for each, in file order, inside a
@@ -139,21 +105,9 @@ public sealed unsafe class GgufWriter : IDisposable
 
     private (GgufTensorDeclaration Tensor, long Offset) Expect(string name)
     {
-        if (_stream is null) throw new InvalidOperationException($"{Path}: the writer is already committed or disposed.");
+        if (!_file.IsOpen) throw new InvalidOperationException($"{Path}: the writer is already committed or disposed.");
         if (!_byName.TryGetValue(name, out var e)) throw new ArgumentException($"tensor '{name}' was not declared.", nameof(name));
         if (_written.Contains(name)) throw new InvalidOperationException($"tensor '{name}' was already written.");
         return e;
-    }
-
-    private void WriteAt(long offset, ReadOnlySpan<byte> bytes)
-    {
-        try
-        {
-            RandomAccess.Write(_stream!.SafeFileHandle, bytes, offset);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new SlimLLMException(Path, $"cannot write: {ex.Message}", "Check that the folder is writable and the disk has room.", inner: ex);
-        }
     }
 }

@@ -73,12 +73,12 @@ public sealed partial class SafetensorsShardedWriter : IDisposable
             {
                 indexTemp = System.IO.Path.Combine(Folder, $".{SafetensorsStore.IndexFileName}.{Guid.NewGuid():N}.tmp");
                 var bytes = IndexJson();
-                SafetensorsWriter.IoGuard(indexPath, () => File.WriteAllBytes(indexTemp, bytes));
+                AtomicFileWriter.IoGuard(indexPath, () => File.WriteAllBytes(indexTemp, bytes));
             }
             foreach (var w in _writers) w.Publish();
             if (indexTemp is not null)
             {
-                SafetensorsWriter.IoGuard(indexPath, () => File.Move(indexTemp, indexPath, overwrite: true));
+                AtomicFileWriter.IoGuard(indexPath, () => File.Move(indexTemp, indexPath, overwrite: true));
                 indexTemp = null;
             }
         }
@@ -174,7 +174,7 @@ public sealed partial class SafetensorsShardedWriter : IDisposable
             .OfType<string>()
             .Where(f => !keep.Contains(f) && (ShardName().IsMatch(f) || f == SafetensorsStore.SingleFileName || (!IsSharded && f == SafetensorsStore.IndexFileName)));
         foreach (var f in stale.ToList())
-            SafetensorsWriter.IoGuard(System.IO.Path.Combine(Folder, f), () => File.Delete(System.IO.Path.Combine(Folder, f)));
+            AtomicFileWriter.IoGuard(System.IO.Path.Combine(Folder, f), () => File.Delete(System.IO.Path.Combine(Folder, f)));
     }
 
     private SafetensorsWriter WriterOf(string name) =>

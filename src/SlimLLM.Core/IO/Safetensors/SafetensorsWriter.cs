@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using SlimLLM.Errors;
 using TorchSharp;
 
 namespace SlimLLM.IO.Safetensors;
@@ -10,36 +9,24 @@ namespace SlimLLM.IO.Safetensors;
 /// Data go to a temporary file beside the target that replaces it only on commit; disposing without commit removes it.
 /// The layout is the Hugging Face library's (see <see cref="SafetensorsLayout"/>), so that library reads the result.
 /// </summary>
-public sealed unsafe class SafetensorsWriter : IDisposable
+public sealed class SafetensorsWriter : IDisposable
 {
-    private const int WriteChunk = 1 << 28;
-
     private readonly Dictionary<string, SafetensorsEntry> _byName;
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
-    private FileStream? _stream;
-    private bool _completed;
-    private bool _published;
+    private readonly AtomicFileWriter _file;
 
     private SafetensorsWriter(string path, SafetensorsLayout layout)
     {
         Path = path;
         Layout = layout;
         _byName = layout.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
-
-        var full = System.IO.Path.GetFullPath(path);
-        var folder = System.IO.Path.GetDirectoryName(full)!;
-        TempPath = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        IoGuard(path, () =>
-        {
-            Directory.CreateDirectory(folder);
-            _stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-        });
+        _file = new AtomicFileWriter(path);
         try
         {
             var prefix = new byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)layout.HeaderBytes.Length);
-            WriteAt(0, prefix);
-            WriteAt(8, layout.HeaderBytes);
+            _file.WriteAt(0, prefix);
+            _file.WriteAt(8, layout.HeaderBytes);
         }
         catch
         {
@@ -55,7 +42,7 @@ public sealed unsafe class SafetensorsWriter : IDisposable
 
     public string Path { get; }
     /// <summary>The temporary file being written (same folder as <see cref="Path"/>).</summary>
-    public string TempPath { get; }
+    public string TempPath => _file.TempPath;
     public SafetensorsLayout Layout { get; }
     /// <summary>Declared tensors whose data has not been given yet, in file order.</summary>
     public IEnumerable<TensorInfo> Pending => Layout.Entries.Where(e => !_written.Contains(e.Name)).Select(e => e.Info);
@@ -68,14 +55,7 @@ public sealed unsafe class SafetensorsWriter : IDisposable
         if (dtype != e.Info.DType || !data.shape.SequenceEqual(e.Info.Shape))
             throw new ArgumentException($"tensor '{name}' was declared {e.Info.DType} [{string.Join(", ", e.Info.Shape)}] " +
                                         $"but the data is {dtype} [{string.Join(", ", data.shape)}].", nameof(data));
-        using var scope = torch.NewDisposeScope();
-        var cpu = data.device_type == DeviceType.CPU && data.is_contiguous() ? data : data.cpu().contiguous();
-        var source = TensorMemory.DataPointer(cpu);
-        for (long done = 0; done < e.ByteLength; done += WriteChunk)
-        {
-            var n = (int)Math.Min(WriteChunk, e.ByteLength - done);
-            WriteAt(Layout.DataStart + e.Begin + done, new ReadOnlySpan<byte>(source + done, n));
-        }
+        _file.WriteTensor(Layout.DataStart + e.Begin, data, e.ByteLength);
         _written.Add(name);
     }
 
@@ -85,7 +65,7 @@ public sealed unsafe class SafetensorsWriter : IDisposable
         var e = Expect(name);
         if (data.Length != e.ByteLength)
             throw new ArgumentException($"tensor '{name}' needs {e.ByteLength} bytes; {data.Length} were given.", nameof(data));
-        WriteAt(Layout.DataStart + e.Begin, data);
+        _file.WriteAt(Layout.DataStart + e.Begin, data);
         _written.Add(name);
     }
 
@@ -93,15 +73,7 @@ public sealed unsafe class SafetensorsWriter : IDisposable
     public void WriteRaw(string name, Stream data)
     {
         var e = Expect(name);
-        var buffer = new byte[(int)Math.Min(WriteChunk, Math.Max(1, e.ByteLength))];
-        long done = 0;
-        while (done < e.ByteLength)
-        {
-            var n = data.Read(buffer, 0, (int)Math.Min(buffer.Length, e.ByteLength - done));
-            if (n == 0) throw new ArgumentException($"tensor '{name}' needs {e.ByteLength} bytes; the stream ended after {done}.", nameof(data));
-            WriteAt(Layout.DataStart + e.Begin + done, buffer.AsSpan(0, n));
-            done += n;
-        }
+        _file.WriteStream(Layout.DataStart + e.Begin, data, e.ByteLength, $"tensor '{name}'");
         _written.Add(name);
     }
 
@@ -115,41 +87,19 @@ public sealed unsafe class SafetensorsWriter : IDisposable
     /// <summary>First half of <see cref="Commit"/>: everything on disk in the temporary file.</summary>
     internal void Complete()
     {
-        if (_completed) return;
-        ObjectDisposedException.ThrowIf(_stream is null, this);
+        if (!_file.IsOpen) { _file.Complete(); return; }
         var missing = Pending.Select(t => t.Name).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException($"{Path}: no data was given for {missing.Count} tensor(s): {string.Join(", ", missing.Take(10))}.");
         // Every declared byte range has been written and they tile the data region, so the file already has its final length.
-        var s = _stream;
-        IoGuard(Path, () =>
-        {
-            s.Flush(flushToDisk: true);
-            s.Dispose();
-        });
-        _stream = null;
-        _completed = true;
+        _file.Complete();
     }
 
     /// <summary>Second half of <see cref="Commit"/>: the temporary file replaces the target.</summary>
-    internal void Publish()
-    {
-        if (!_completed) throw new InvalidOperationException("Complete() must come before Publish().");
-        if (_published) return;
-        IoGuard(Path, () => File.Move(TempPath, Path, overwrite: true));
-        _published = true;
-    }
+    internal void Publish() => _file.Publish();
 
     /// <summary>Abandons an uncommitted file: the temporary file is removed and the target left as it was.</summary>
-    public void Dispose()
-    {
-        _stream?.Dispose();
-        _stream = null;
-        if (!_published)
-        {
-            try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
+    public void Dispose() => _file.Dispose();
 
     /// <summary>Writes all tensors (dtype and shape taken from each) to <paramref name="path"/> in one go.</summary>
     public static void Write(string path, IEnumerable<(string Name, torch.Tensor Tensor)> tensors, IEnumerable<KeyValuePair<string, string>>? metadata = null)
@@ -178,36 +128,9 @@ public sealed unsafe class SafetensorsWriter : IDisposable
 
     private SafetensorsEntry Expect(string name)
     {
-        if (_stream is null) throw new InvalidOperationException($"{Path}: the writer is already committed or disposed.");
+        if (!_file.IsOpen) throw new InvalidOperationException($"{Path}: the writer is already committed or disposed.");
         if (!_byName.TryGetValue(name, out var e)) throw new ArgumentException($"tensor '{name}' was not declared.", nameof(name));
         if (_written.Contains(name)) throw new InvalidOperationException($"tensor '{name}' was already written.");
         return e;
     }
-
-    private void WriteAt(long offset, ReadOnlySpan<byte> bytes)
-    {
-        try
-        {
-            RandomAccess.Write(_stream!.SafeFileHandle, bytes, offset);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw CannotWrite(Path, ex);
-        }
-    }
-
-    internal static void IoGuard(string path, Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw CannotWrite(path, ex);
-        }
-    }
-
-    private static SlimLLMException CannotWrite(string path, Exception ex) =>
-        new(path, $"cannot write: {ex.Message}", "Check that the folder is writable and the disk has room.", inner: ex);
 }
