@@ -25,7 +25,7 @@ internal sealed unsafe class AtomicFileWriter : IDisposable
         IoGuard(path, () =>
         {
             Directory.CreateDirectory(folder);
-            _stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+            _stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
             if (length is long n) _stream.SetLength(n);
         });
     }
@@ -47,6 +47,19 @@ internal sealed unsafe class AtomicFileWriter : IDisposable
     }
 
     /// <summary>Writes a tensor's bytes (any device, any strides) at <paramref name="offset"/>, in chunks (no 2 GB limit).</summary>
+    /// <summary>Reads back bytes written earlier (before <see cref="Complete"/>), e.g. to use a streamed output as a spill.</summary>
+    public void ReadAt(long offset, Span<byte> destination)
+    {
+        var s = _stream ?? throw new ObjectDisposedException(Path);
+        int done = 0;
+        while (done < destination.Length)
+        {
+            int n = RandomAccess.Read(s.SafeFileHandle, destination[done..], offset + done);
+            if (n == 0) throw new InvalidOperationException($"{TempPath} ended at byte {offset + done} while reading back.");
+            done += n;
+        }
+    }
+
     public void WriteTensor(long offset, torch.Tensor data, long byteLength)
     {
         using var scope = torch.NewDisposeScope();

@@ -53,7 +53,9 @@ public sealed class DecoderLayerWeights : IDisposable
     /// <summary>A copy on <paramref name="device"/> in <paramref name="dtype"/> (norm weights included).</summary>
     public DecoderLayerWeights To(Device device, ScalarType dtype)
     {
-        Tensor C(Tensor t) => t.to(dtype, device).detach();
+        // to() always returns a new handle (a copy, or an alias when nothing changes). No detach(): its extra handle would keep
+        // the storage alive until the garbage collector finalizes it, hundreds of MB per layer at 7B scale.
+        Tensor C(Tensor t) => t.to(dtype, device);
         Tensor? CO(Tensor? t) => t is null ? null : C(t);
         return new DecoderLayerWeights
         {
@@ -61,6 +63,19 @@ public sealed class DecoderLayerWeights : IDisposable
             QBias = CO(QBias), KBias = CO(KBias), VBias = CO(VBias), OBias = CO(OBias),
             PostAttentionNorm = C(PostAttentionNorm), Gate = C(Gate), Up = C(Up), Down = C(Down),
             GateBias = CO(GateBias), UpBias = CO(UpBias), DownBias = CO(DownBias),
+        };
+    }
+
+    /// <summary>A second handle on the same storage (no copy): disposing either leaves the other valid.</summary>
+    public DecoderLayerWeights Alias()
+    {
+        Tensor? A(Tensor? t) => t?.alias();
+        return new DecoderLayerWeights
+        {
+            InputNorm = InputNorm.alias(), Q = Q.alias(), K = K.alias(), V = V.alias(), O = O.alias(),
+            QBias = A(QBias), KBias = A(KBias), VBias = A(VBias), OBias = A(OBias),
+            PostAttentionNorm = PostAttentionNorm.alias(), Gate = Gate.alias(), Up = Up.alias(), Down = Down.alias(),
+            GateBias = A(GateBias), UpBias = A(UpBias), DownBias = A(DownBias),
         };
     }
 

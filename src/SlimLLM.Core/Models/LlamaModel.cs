@@ -40,7 +40,7 @@ public sealed class LlamaModel : IDisposable
     public static LlamaModel Load(IModelSource source, Device device, ScalarType dtype, int? maxPositions = null)
     {
         var config = source.Config;
-        Tensor Move(Tensor t) { using (t) return t.to(dtype, device).detach(); }
+        Tensor Move(Tensor t) { using (t) return t.to(dtype, device); }
         var embedding = Move(source.LoadEmbedding());
         var lmHead = config.TieWordEmbeddings ? embedding.alias() : Move(source.LoadLmHead());
         var norm = Move(source.LoadFinalNorm());

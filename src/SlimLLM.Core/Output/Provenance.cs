@@ -8,7 +8,7 @@ namespace SlimLLM.Output;
 public sealed record Provenance
 {
     /// <summary>Version of the pruning algorithm and of the cached statistics' layout; part of every cache key.</summary>
-    public const int AlgorithmVersion = 2;
+    public const int AlgorithmVersion = 3;
     public string SlimllmVersion { get; init; } = typeof(Provenance).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
     public int Algorithm { get; init; } = AlgorithmVersion;
     public required BaseModelInfo BaseModel { get; init; }

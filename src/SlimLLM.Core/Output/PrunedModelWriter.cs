@@ -16,18 +16,24 @@ public static class PrunedModelWriter
 
     public static long DefaultMaxShardBytes { get; set; } = 2_000_000_000;
 
-    /// <summary>Writes weights, config.json and tokenizer files into <paramref name="folder"/> (which must exist).</summary>
+    /// <summary>
+    /// Writes config.json and the tokenizer files into <paramref name="folder"/> (which must exist), and the weights when the
+    /// result holds them (a <see cref="StreamingLayerStore"/> has written them already).
+    /// </summary>
     public static void Write(string folder, IModelSource source, PruneResult result)
     {
-        var tensors = new List<(string Name, Tensor Tensor)>
+        if (result.WeightsInMemory)
         {
-            ("model.embed_tokens.weight", result.Embedding),
-            ("model.norm.weight", result.FinalNorm),
-        };
-        if (result.LmHead is not null) tensors.Add(("lm_head.weight", result.LmHead));
-        for (int i = 0; i < result.Layers.Count; i++)
-            tensors.AddRange(result.Layers[i].Named().Select(n => ($"model.layers.{i}.{n.Suffix}", n.Tensor)));
-        SafetensorsShardedWriter.Write(folder, tensors, null, DefaultMaxShardBytes);
+            var tensors = new List<(string Name, Tensor Tensor)>
+            {
+                ("model.embed_tokens.weight", result.Embedding!),
+                ("model.norm.weight", result.FinalNorm!),
+            };
+            if (result.LmHead is not null) tensors.Add(("lm_head.weight", result.LmHead));
+            for (int i = 0; i < result.Layers.Count; i++)
+                tensors.AddRange(result.Layers[i].Named().Select(n => ($"model.layers.{i}.{n.Suffix}", n.Tensor)));
+            SafetensorsShardedWriter.Write(folder, tensors, null, DefaultMaxShardBytes);
+        }
 
         JsonObject? baseConfig = null;
         var baseConfigPath = Path.Combine(source.Path, "config.json");

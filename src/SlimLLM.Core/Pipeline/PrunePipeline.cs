@@ -31,11 +31,13 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         var fingerprintClock = Stopwatch.StartNew();
         var fingerprint = cacheRoot is null ? null : ModelFingerprint.Compute(source, cacheRoot);
         var fingerprintSeconds = fingerprintClock.Elapsed.TotalSeconds;
-        var result = new PruningEngine(_progress, cache, fingerprint).Run(source, calibration, job.Settings, compute, job.SettingsSource);
+        using var folder = new AtomicFolder(job.OutputDir);
+        // The weights are written layer by layer while pruning (one layer resident), under temporary names until committed.
+        using var store = new StreamingLayerStore(folder.TempPath, PruningEngine.StoredDtype(source.Config), PrunedModelWriter.DefaultMaxShardBytes);
+        var result = new PruningEngine(_progress, cache, fingerprint).Run(source, calibration, job.Settings, compute, job.SettingsSource, store);
         result.Timings.Add("fingerprint", fingerprintSeconds);
         using (result)
         {
-            using var folder = new AtomicFolder(job.OutputDir);
             result.Timings.Time("write", () => PrunedModelWriter.Write(folder.TempPath, source, result));
 
             var evaluations = new List<Provenance.EvaluationInfo>();
@@ -56,7 +58,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
             return new PruneReport(job.Name, job.OutputDir, result.ForwardPasses, new CacheCounters(cache.Hits, cache.Misses), timings,
                 new ParameterSummary(result.DenseConfig.ParameterCount, result.Config.ParameterCount, result.DecoderParametersBefore,
                     result.DecoderParametersAfter, result.TargetReduction, result.AchievedDecoderReduction),
-                summaries, provenance);
+                summaries, provenance, result.LayerTimings);
         }
     }
 

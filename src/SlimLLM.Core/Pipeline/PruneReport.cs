@@ -11,7 +11,8 @@ public sealed record PruneReport(
     IReadOnlyDictionary<string, double> Timings,
     ParameterSummary Parameters,
     IReadOnlyList<EvaluationSummary> Evaluation,
-    Provenance Provenance);
+    Provenance Provenance,
+    IReadOnlyList<SlimLLM.Pruning.Engine.LayerTiming>? LayerTimings = null);
 
 public sealed record CacheCounters(int Hits, int Misses);
 public sealed record ParameterSummary(long Before, long After, long DecoderBefore, long DecoderAfter, double? TargetReduction, double AchievedDecoderReduction);

@@ -106,6 +106,12 @@ public static class PruneOutput
                         target_reduction = r.Parameters.TargetReduction, achieved_decoder_reduction = r.Parameters.AchievedDecoderReduction,
                     },
                     evaluation = r.Evaluation.Select(e => new { text = e.Text, dense_perplexity = e.DensePerplexity, pruned_perplexity = e.PrunedPerplexity }),
+                    layers = (r.LayerTimings ?? []).Select(l => new
+                    {
+                        layer = l.Layer, forward_seconds = l.ForwardSeconds, statistics_seconds = l.StatisticsSeconds,
+                        selection_seconds = l.SelectionSeconds, regression_seconds = l.RegressionSeconds,
+                    }),
+                    peak_rss_bytes = SlimLLM.Diagnostics.ProcessMemory.PeakResidentBytes(),
                 }),
             });
         }

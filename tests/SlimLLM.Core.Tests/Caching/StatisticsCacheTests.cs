@@ -71,15 +71,17 @@ public class StatisticsCacheTests
     }
 
     [Fact]
-    public void Dense_mode_retargeting_runs_no_forward_pass()
+    public void Dense_mode_retargeting_reuses_every_statistic_and_reruns_only_the_ffn_recovery_fits()
     {
         using var dir = TestData.NewTempDir();
         var cache = dir.File("cache");
         var dense = new PruneSettings { Ratio = new RatioSpec(Target: 0.2), Mode = CalibrationMode.Dense };
         var first = new PrunePipeline(null, cache).Run(Job(dir.File("a"), TestData.Stories260KGguf, dense));
         var retarget = new PrunePipeline(null, cache).Run(Job(dir.File("b"), TestData.Stories260KGguf, dense with { Ratio = new RatioSpec(Target: 0.4) }));
-        Assert.True(first.ForwardPasses > 0);
-        Assert.Equal(0, retarget.ForwardPasses);
+        // Similarities plus the attention and FFN statistics of all 5 layers are hits; the FFN recovery for the new channel
+        // sets needs the FFN activations, so passes run, but fewer than cold (no statistics pass is repeated).
+        Assert.True(retarget.Cache.Hits >= 1 + 2 * 5, $"hits {retarget.Cache.Hits}");
+        Assert.InRange(retarget.ForwardPasses, 1, first.ForwardPasses - 1);
         Assert.True(retarget.Parameters.After < first.Parameters.After);
     }
 

@@ -1,20 +1,22 @@
 using System.Buffers.Binary;
-using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 using SlimLLM.Errors;
 using TorchSharp;
 
 namespace SlimLLM.IO.Safetensors;
 
 /// <summary>
-/// One .safetensors file, memory-mapped read-only. Opening parses and validates only the header; tensor bytes are read when
-/// <see cref="Load"/> or the raw accessors ask for them. Concurrent Load calls are safe; do not dispose while they run.
+/// One .safetensors file, open read-only. Opening parses and validates only the header; tensor bytes are read when
+/// <see cref="Load"/> or the raw accessors ask for them, with positioned reads (pread) straight into the tensor's memory.
+/// Not memory-mapped on purpose: mapped pages a process has touched count in its resident set until unmapped, so streaming a
+/// checkpoint larger than memory layer by layer through a mapping would report (and pin) the whole file as resident.
+/// Concurrent Load calls are safe; do not dispose while they run.
 /// </summary>
 public sealed unsafe class SafetensorsFile : ITensorStore
 {
     private readonly Dictionary<string, SafetensorsEntry> _byName;
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
-    private readonly byte* _data;
+    private readonly FileStream _stream;
+    private readonly SafeFileHandle _handle;
     private int _disposed;
 
     public SafetensorsFile(string path)
@@ -53,26 +55,12 @@ public sealed unsafe class SafetensorsFile : ITensorStore
             Metadata = header.Metadata;
             _byName = header.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
             Names = header.Entries.Select(e => e.Name).ToList().AsReadOnly();
-
-            _map = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            _stream = stream;
+            _handle = stream.SafeFileHandle;
         }
         catch
         {
             stream.Dispose();
-            throw;
-        }
-
-        try
-        {
-            _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            byte* basePtr = null;
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
-            _data = basePtr + _view.PointerOffset + DataStart;
-        }
-        catch
-        {
-            _view?.Dispose();
-            _map.Dispose();
             throw;
         }
     }
@@ -103,8 +91,15 @@ public sealed unsafe class SafetensorsFile : ITensorStore
         var e = Entry(name);
         ThrowIfDisposed();
         var tensor = torch.empty(e.Info.Shape, e.Info.DType.ToScalarType());
-        if (e.ByteLength > 0)
-            Buffer.MemoryCopy(_data + e.Begin, TensorMemory.DataPointer(tensor), e.ByteLength, e.ByteLength);
+        try
+        {
+            if (e.ByteLength > 0) ReadAt((byte*)TensorMemory.DataPointer(tensor), e.ByteLength, DataStart + e.Begin);
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
         return tensor;
     }
 
@@ -115,7 +110,7 @@ public sealed unsafe class SafetensorsFile : ITensorStore
         if (destination.Length != e.ByteLength)
             throw new ArgumentException($"tensor '{name}' has {e.ByteLength} bytes; the destination has {destination.Length}.", nameof(destination));
         ThrowIfDisposed();
-        new ReadOnlySpan<byte>(_data + e.Begin, destination.Length).CopyTo(destination);
+        fixed (byte* p = destination) ReadAt(p, destination.Length, DataStart + e.Begin);
     }
 
     /// <summary>A read-only stream over the stored bytes of a tensor (any size), e.g. for hashing. Valid until this file is disposed.</summary>
@@ -123,15 +118,25 @@ public sealed unsafe class SafetensorsFile : ITensorStore
     {
         var e = Entry(name);
         ThrowIfDisposed();
-        return new UnmanagedMemoryStream(_data + e.Begin, e.ByteLength, e.ByteLength, FileAccess.Read);
+        return new FileRangeStream(_handle, DataStart + e.Begin, e.ByteLength);
     }
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _map.Dispose();
+        _stream.Dispose();
+    }
+
+    private void ReadAt(byte* destination, long length, long offset)
+    {
+        const int chunk = 1 << 30;
+        long done = 0;
+        while (done < length)
+        {
+            int n = RandomAccess.Read(_handle, new Span<byte>(destination + done, (int)Math.Min(chunk, length - done)), offset + done);
+            if (n == 0) throw new SlimLLMException(Path, $"file ended at byte {offset + done} while reading a tensor (was it truncated after opening?).", "Re-download or re-create the file.");
+            done += n;
+        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed != 0, this);

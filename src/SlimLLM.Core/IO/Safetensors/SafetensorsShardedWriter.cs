@@ -60,6 +60,8 @@ public sealed partial class SafetensorsShardedWriter : IDisposable
 
     public void Write(string name, torch.Tensor data) => WriterOf(name).Write(name, data);
     public void WriteRaw(string name, ReadOnlySpan<byte> data) => WriterOf(name).WriteRaw(name, data);
+    /// <summary>A tensor written earlier, read back from its (not yet committed) file.</summary>
+    public torch.Tensor ReadBack(string name) => WriterOf(name).ReadBack(name);
 
     /// <summary>Completes every file, then renames them all into place and writes the index; finally removes stale files.</summary>
     public void Commit()

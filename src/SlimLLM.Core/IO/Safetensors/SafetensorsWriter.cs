@@ -59,6 +59,22 @@ public sealed class SafetensorsWriter : IDisposable
         _written.Add(name);
     }
 
+    /// <summary>Reads back a tensor already written (before <see cref="Commit"/>), as a new CPU tensor of its declared dtype and shape.</summary>
+    public unsafe torch.Tensor ReadBack(string name)
+    {
+        var e = _byName.TryGetValue(name, out var entry) && _written.Contains(name) ? entry
+            : throw new ArgumentException($"tensor '{name}' has not been written to {Path}.", nameof(name));
+        var tensor = torch.empty(e.Info.Shape, e.Info.DType.ToScalarType());
+        var memory = (byte*)TensorMemory.DataPointer(tensor);
+        const int chunk = 1 << 30;
+        for (long done = 0; done < e.ByteLength; done += chunk)
+        {
+            int n = (int)Math.Min(chunk, e.ByteLength - done);
+            _file.ReadAt(Layout.DataStart + e.Begin + done, new Span<byte>(memory + done, n));
+        }
+        return tensor;
+    }
+
     /// <summary>Writes a tensor's stored bytes (little-endian, row-major); the length must be its declared byte length.</summary>
     public void WriteRaw(string name, ReadOnlySpan<byte> data)
     {

@@ -19,8 +19,11 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Tensor embeddi
     public RotaryEmbedding Rope => rope;
     public Counter Passes => passes;
 
-    public List<Tensor> Embedded() =>
-        batches.Select(ids => embedding.index_select(0, ids.flatten()).view(ids.shape[0], ids.shape[1], -1).to(compute.DType, compute.Device)).ToList();
+    public List<Tensor> Embedded() => batches.Select(ids =>
+    {
+        using var scope = NewDisposeScope();
+        return embedding.index_select(0, ids.flatten()).view(ids.shape[0], ids.shape[1], -1).to(compute.DType, compute.Device).MoveToOuterDisposeScope();
+    }).ToList();
 
     /// <summary>Records the pruned configuration of layer <paramref name="l"/> (called after every layer, in order).</summary>
     public void Pruned(int l, DecoderLayerConfig prunedConfig)
@@ -29,7 +32,7 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Tensor embeddi
     }
 
     /// <summary>Inputs of layer <paramref name="l"/>; <paramref name="prunedLayers"/> holds the stored pruned layers 0..l-1.</summary>
-    public IReadOnlyList<Tensor> At(int l, IReadOnlyList<DecoderLayerWeights> prunedLayers, IModelSource source, bool sequential = true)
+    public IReadOnlyList<Tensor> At(int l, IPrunedLayerStore prunedLayers, IModelSource source, bool sequential = true)
     {
         if (_states is null || _position > l)
         {
@@ -42,9 +45,10 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Tensor embeddi
             int p = _position;
             DecoderLayerWeights w;
             DecoderLayerConfig c;
-            if (sequential && prunedLayers.Count > p)
+            if (sequential && _prunedConfigs.Count > p)
             {
-                w = prunedLayers[p].To(compute.Device, compute.DType);
+                using var stored = prunedLayers.Get(p);
+                w = stored.To(compute.Device, compute.DType);
                 c = _prunedConfigs[p];
             }
             else

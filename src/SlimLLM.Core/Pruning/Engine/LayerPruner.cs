@@ -11,10 +11,31 @@ namespace SlimLLM.Pruning.Engine;
 /// Selection and recovery for one layer, from its statistics alone (no forward pass): which KV groups and FFN channels stay,
 /// and the closed-form scale and bias that restore o_proj's and down_proj's outputs.
 /// </summary>
-internal sealed class LayerPruner(ModelConfig config, PruneSettings settings, RecoveryCache? recoveryCache = null)
+internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
 {
     public sealed record AttentionOutcome(DecoderLayerWeights Weights, DecoderLayerConfig Config, int[] KeptGroups, UnitSelectionResult? Holistic, double? RidgeStrength);
     public sealed record FfnOutcome(DecoderLayerWeights Weights, DecoderLayerConfig Config, int[] KeptChannels, double? RidgeStrength);
+
+    /// <summary>
+    /// The configuration layer <paramref name="layer"/> will have after pruning at <paramref name="ratio"/>: how many KV groups and
+    /// FFN channels stay depends on the ratio alone (which ones on the statistics), and recovery adds an o_proj / down_proj bias
+    /// wherever it prunes. Known before any statistics, so the output files can be laid out up front.
+    /// </summary>
+    public DecoderLayerConfig Planned(DecoderLayerConfig layer, double ratio)
+    {
+        if (ratio <= 0) return layer;
+        int pruneGroups = PruneCount.FromRatio(ratio, layer.NumKeyValueHeads);
+        int pruneChannels = FfnChannelSelector.PrunedCount(layer.IntermediateSize, ratio, settings.FfnRule);
+        bool recovery = settings.EffectiveRecovery is not null;
+        int keptGroups = layer.NumKeyValueHeads - pruneGroups;
+        return layer with
+        {
+            NumHeads = keptGroups * layer.QueryHeadsPerKvHead,
+            NumKeyValueHeads = keptGroups,
+            IntermediateSize = layer.IntermediateSize - pruneChannels,
+            Biases = layer.Biases with { O = layer.Biases.O || (recovery && pruneGroups > 0), Down = layer.Biases.Down || (recovery && pruneChannels > 0) },
+        };
+    }
 
     public AttentionOutcome PruneAttention(DecoderLayerWeights w, DecoderLayerConfig layer, double ratio, AttentionStatistics stats, PhaseTimings timings)
     {
@@ -61,7 +82,9 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings, Re
         return new AttentionOutcome(pruned, prunedConfig, kept, holistic, ridge);
     }
 
-    public FfnOutcome PruneFfn(DecoderLayerWeights attentionPruned, DecoderLayerConfig attentionConfig, double ratio, FfnStatistics stats, PhaseTimings timings)
+    /// <param name="fitRecovery">Fits down_proj's recovery for the kept channels (it needs the layer's FFN activations).</param>
+    public FfnOutcome PruneFfn(DecoderLayerWeights attentionPruned, DecoderLayerConfig attentionConfig, double ratio, FfnStatistics stats, PhaseTimings timings,
+        Func<long[], RecoveryMethod, (ScaleBias Fit, double? RidgeStrength)> fitRecovery)
     {
         var w = attentionPruned;
         int m = attentionConfig.IntermediateSize;
@@ -85,30 +108,7 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings, Re
         double? ridge = null;
         ScaleBias? fit = null;
         if (settings.EffectiveRecovery is { } method && pruneChannels > 0)
-        {
-            (fit, ridge) = timings.Time("regression", () => (recoveryCache ?? RecoveryCache.None).GetOrFit("ffn", kept, method, () =>
-            {
-                double? chosen = null;
-                var f = FitFfn();
-                return (f, chosen);
-                ScaleBias FitFfn()
-                {
-                if (stats.Held is null)
-                {
-                    using var fitOnly = stats.Fit.RegressionStats(kept, w.Down);
-                    return LinearRecovery.Fit(fitOnly, method == RecoveryMethod.Ridge ? RecoveryMethod.Regression : method);
-                }
-                using var allMoments = FfnRegressionMoments.Sum(stats.Fit, stats.Held);
-                using var allStats = allMoments.RegressionStats(kept, w.Down);
-                if (method != RecoveryMethod.Ridge) return LinearRecovery.Fit(allStats, method);
-                using var fitStats = stats.Fit.RegressionStats(kept, w.Down);
-                using var heldStats = stats.Held.RegressionStats(kept, w.Down);
-                var choice = LinearRecovery.ChooseRidgeStrength(fitStats, heldStats);
-                chosen = choice.Strength;
-                return LinearRecovery.Fit(allStats, RecoveryMethod.Ridge, choice.Strength);
-                }
-            }));
-        }
+            (fit, ridge) = fitRecovery(kept, method);
         var keptList = kept.Select(c => (int)c).ToArray();
         var (pruned, prunedConfig) = LayerSurgery.PruneMlp(w, attentionConfig, keptList, fit?.Scale, fit?.Bias);
         fit?.Dispose();

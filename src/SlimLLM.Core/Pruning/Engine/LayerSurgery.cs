@@ -4,7 +4,10 @@ using static TorchSharp.torch;
 
 namespace SlimLLM.Pruning.Engine;
 
-/// <summary>Cuts a decoder layer down to the kept KV groups and FFN channels, keeping q/k/v/o consistent.</summary>
+/// <summary>
+/// Cuts a decoder layer down to the kept KV groups and FFN channels, keeping q/k/v/o consistent. Tensors a cut leaves
+/// unchanged are aliases of the input's (shared storage, no copy): a 7B-shaped layer is not held twice.
+/// </summary>
 public static class LayerSurgery
 {
     /// <summary>
@@ -15,6 +18,7 @@ public static class LayerSurgery
     public static (DecoderLayerWeights Weights, DecoderLayerConfig Config) PruneAttention(
         DecoderLayerWeights w, DecoderLayerConfig layer, int headDim, IReadOnlyList<int> keptGroups, Tensor? oScale, Tensor? oBias)
     {
+        using var scope = NewDisposeScope();
         int r = layer.QueryHeadsPerKvHead;
         var kvRows = RowsOf(keptGroups, headDim);
         var qRows = RowsOf(keptGroups.SelectMany(g => Enumerable.Range(g * r, r)).ToList(), headDim);
@@ -27,15 +31,15 @@ public static class LayerSurgery
 
         var pruned = new DecoderLayerWeights
         {
-            InputNorm = w.InputNorm.clone(),
+            InputNorm = w.InputNorm.alias(),
             Q = w.Q.index_select(0, qIdx), QBias = w.QBias?.index_select(0, qIdx),
             K = w.K.index_select(0, kvIdx), KBias = w.KBias?.index_select(0, kvIdx),
             V = w.V.index_select(0, kvIdx), VBias = w.VBias?.index_select(0, kvIdx),
             O = o, OBias = newOBias,
-            PostAttentionNorm = w.PostAttentionNorm.clone(),
-            Gate = w.Gate.clone(), GateBias = w.GateBias?.clone(),
-            Up = w.Up.clone(), UpBias = w.UpBias?.clone(),
-            Down = w.Down.clone(), DownBias = w.DownBias?.clone(),
+            PostAttentionNorm = w.PostAttentionNorm.alias(),
+            Gate = w.Gate.alias(), GateBias = w.GateBias?.alias(),
+            Up = w.Up.alias(), UpBias = w.UpBias?.alias(),
+            Down = w.Down.alias(), DownBias = w.DownBias?.alias(),
         };
         var config = layer with
         {
@@ -43,34 +47,42 @@ public static class LayerSurgery
             NumKeyValueHeads = keptGroups.Count,
             Biases = pruned.Biases,
         };
-        return (pruned, config);
+        return (KeepOutside(pruned), config);
     }
 
     /// <summary>Keeps the given FFN channels; <paramref name="downScale"/>/<paramref name="downBias"/> as for o_proj.</summary>
     public static (DecoderLayerWeights Weights, DecoderLayerConfig Config) PruneMlp(
         DecoderLayerWeights w, DecoderLayerConfig layer, IReadOnlyList<int> keptChannels, Tensor? downScale, Tensor? downBias)
     {
+        using var scope = NewDisposeScope();
         using var idx = tensor(keptChannels.Select(c => (long)c).ToArray(), dtype: ScalarType.Int64);
         var down = w.Down.index_select(1, idx);
         if (downScale is not null) down = (down.to(ScalarType.Float64) * downScale.to(ScalarType.Float64).unsqueeze(1)).to(w.Down.dtype);
         var pruned = new DecoderLayerWeights
         {
-            InputNorm = w.InputNorm.clone(),
-            Q = w.Q.clone(), QBias = w.QBias?.clone(),
-            K = w.K.clone(), KBias = w.KBias?.clone(),
-            V = w.V.clone(), VBias = w.VBias?.clone(),
-            O = w.O.clone(), OBias = w.OBias?.clone(),
-            PostAttentionNorm = w.PostAttentionNorm.clone(),
+            InputNorm = w.InputNorm.alias(),
+            Q = w.Q.alias(), QBias = w.QBias?.alias(),
+            K = w.K.alias(), KBias = w.KBias?.alias(),
+            V = w.V.alias(), VBias = w.VBias?.alias(),
+            O = w.O.alias(), OBias = w.OBias?.alias(),
+            PostAttentionNorm = w.PostAttentionNorm.alias(),
             Gate = w.Gate.index_select(0, idx), GateBias = w.GateBias?.index_select(0, idx),
             Up = w.Up.index_select(0, idx), UpBias = w.UpBias?.index_select(0, idx),
             Down = down, DownBias = CombineBias(w.DownBias, downBias, w.Down.dtype),
         };
-        return (pruned, layer with { IntermediateSize = keptChannels.Count, Biases = pruned.Biases });
+        return (KeepOutside(pruned), layer with { IntermediateSize = keptChannels.Count, Biases = pruned.Biases });
+    }
+
+    /// <summary>Moves the result's tensors out of the method's dispose scope, which frees every intermediate copy at once.</summary>
+    private static DecoderLayerWeights KeepOutside(DecoderLayerWeights w)
+    {
+        foreach (var (_, t) in w.Named()) t.MoveToOuterDisposeScope();
+        return w;
     }
 
     private static Tensor? CombineBias(Tensor? existing, Tensor? added, ScalarType dtype)
     {
-        if (added is null) return existing?.clone();
+        if (added is null) return existing?.alias();
         var b = added.to(ScalarType.Float64);
         if (existing is not null) b = b + existing.to(ScalarType.Float64);
         return b.to(dtype);

@@ -34,6 +34,23 @@ public sealed class PhaseTimings
     }
 
     public void Time(string phase, Action work) => Time(phase, () => { work(); return 0; });
+
+    public IReadOnlyDictionary<string, double> Snapshot() => new Dictionary<string, double>(_seconds);
+}
+
+/// <summary>
+/// One layer's share of the work: its dense calibration forward (the similarity pass) and the extra work the pruning adds
+/// (statistics passes, selection, regression), in seconds. Zero where a cache hit skipped the work.
+/// </summary>
+public sealed record LayerTiming(int Layer, double ForwardSeconds, double StatisticsSeconds, double SelectionSeconds, double RegressionSeconds)
+{
+    public double ExtraSeconds => StatisticsSeconds + SelectionSeconds + RegressionSeconds;
+
+    public static LayerTiming Between(int layer, double forwardSeconds, IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after)
+    {
+        double D(string phase) => after.GetValueOrDefault(phase) - before.GetValueOrDefault(phase);
+        return new LayerTiming(layer, forwardSeconds, D("statistics"), D("selection"), D("regression"));
+    }
 }
 
 /// <summary>
@@ -44,11 +61,14 @@ public sealed class PruneResult : IDisposable
 {
     public required ModelConfig DenseConfig { get; init; }
     public required ModelConfig Config { get; init; }
-    public required Tensor Embedding { get; init; }
-    public required Tensor FinalNorm { get; init; }
-    /// <summary>Null when the embeddings are tied.</summary>
+    /// <summary>Null when the weights were streamed to disk (<see cref="WeightsInMemory"/> false).</summary>
+    public required Tensor? Embedding { get; init; }
+    public required Tensor? FinalNorm { get; init; }
+    /// <summary>Null when the embeddings are tied, or the weights were streamed to disk.</summary>
     public Tensor? LmHead { get; init; }
+    /// <summary>Empty when the weights were streamed to disk.</summary>
     public required IReadOnlyList<DecoderLayerWeights> Layers { get; init; }
+    public bool WeightsInMemory => Embedding is not null;
     public required IReadOnlyList<LayerDecision> Decisions { get; init; }
     public required PruneSettings Settings { get; init; }
     public required double MeanRatio { get; init; }
@@ -57,6 +77,7 @@ public sealed class PruneResult : IDisposable
     public double? TargetReduction { get; init; }
     public required long ForwardPasses { get; init; }
     public required PhaseTimings Timings { get; init; }
+    public IReadOnlyList<LayerTiming> LayerTimings { get; init; } = [];
 
     public long DecoderParametersBefore => DenseConfig.DecoderParameterCount;
     public long DecoderParametersAfter => Config.DecoderParameterCount;
@@ -65,8 +86,8 @@ public sealed class PruneResult : IDisposable
 
     public void Dispose()
     {
-        Embedding.Dispose();
-        FinalNorm.Dispose();
+        Embedding?.Dispose();
+        FinalNorm?.Dispose();
         LmHead?.Dispose();
         foreach (var l in Layers) l.Dispose();
     }
@@ -77,8 +98,9 @@ public static class PruneResultExtensions
     /// <summary>The pruned model, resident on a device, for evaluating without writing it first.</summary>
     public static LlamaModel ToModel(this PruneResult r, Device device, ScalarType dtype, int maxPositions)
     {
-        var embedding = r.Embedding.to(dtype, device);
+        if (!r.WeightsInMemory) throw new InvalidOperationException("The pruned weights were streamed to disk; load the written model instead.");
+        var embedding = r.Embedding!.to(dtype, device);
         var lmHead = r.LmHead is null ? embedding.alias() : r.LmHead.to(dtype, device);
-        return new LlamaModel(r.Config, embedding, r.Layers.Select(l => l.To(device, dtype)).ToList(), r.FinalNorm.to(dtype, device), lmHead, device, dtype, maxPositions);
+        return new LlamaModel(r.Config, embedding, r.Layers.Select(l => l.To(device, dtype)).ToList(), r.FinalNorm!.to(dtype, device), lmHead, device, dtype, maxPositions);
     }
 }

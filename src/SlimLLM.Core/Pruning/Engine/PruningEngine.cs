@@ -22,12 +22,18 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
     private readonly IStatisticsCache _cache = cache ?? new NoStatisticsCache();
 
-    public PruneResult Run(IModelSource source, CalibrationSet calibration, PruneSettings settings, ComputeDevice compute, string? settingsSource = null)
+    /// <param name="store">Where pruned layers go: the default keeps them in memory (in the result); a
+    /// <see cref="Output.StreamingLayerStore"/> writes them to disk as they are made, and the result then holds no weights.</param>
+    public PruneResult Run(IModelSource source, CalibrationSet calibration, PruneSettings settings, ComputeDevice compute, string? settingsSource = null,
+        IPrunedLayerStore? store = null)
     {
+        var memory = store is null ? new InMemoryLayerStore() : null;
+        using var ownedStore = memory;
+        store ??= memory!;
         var config = source.Config;
         var timings = new PhaseTimings();
         var passes = new Counter();
-        var storedDtype = config.TorchDtype switch { "bfloat16" => ScalarType.BFloat16, "float16" => ScalarType.Float16, _ => ScalarType.Float32 };
+        var storedDtype = StoredDtype(config);
         using var noGrad = no_grad();
         using var rope = new RotaryEmbedding(config, calibration.SeqLen, compute.Device, compute.DType);
 
@@ -47,19 +53,25 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         try
         {
             var hidden = new HiddenStates(batches, embedding, compute, rope, config, passes, timings);
-            var similarities = Similarities(source, BaseKey("similarities").Hash(), hidden, compute, timings);
+            var forwardSeconds = new double[config.NumLayers];
+            var similarities = Similarities(source, BaseKey("similarities").Hash(), hidden, compute, timings, forwardSeconds);
             var (plan, meanRatio, prunedLayers, alpha) = PlanRatios(config, settings, similarities, settingsSource);
 
             var pruner = new LayerPruner(config, settings);
-            var layers = new List<DecoderLayerWeights>(config.NumLayers);
+            var planned = config with { Layers = config.Layers.Select((c, l) => pruner.Planned(c, plan.Ratios[l])).ToList() };
+            timings.Time("write", () => store.Begin(planned, embedding));
             var layerConfigs = new List<DecoderLayerConfig>(config.NumLayers);
             var decisions = new List<LayerDecision>(config.NumLayers);
+            var layerTimings = new List<LayerTiming>(config.NumLayers);
             string chain = settings.Mode == CalibrationMode.Sequential ? "embedding" : "dense";
             for (int l = 0; l < config.NumLayers; l++)
             {
+                var before = timings.Snapshot();
                 using var w = LoadLayer(source, l, compute, timings);
                 var layerConfig = config.Layers[l];
                 double ratio = plan.Ratios[l];
+                bool sequential = settings.Mode == CalibrationMode.Sequential;
+                IReadOnlyList<Tensor> Inputs() => hidden.At(l, store, source, sequential);
                 DecoderLayerWeights pruned;
                 DecoderLayerConfig prunedConfig;
                 LayerDecision decision;
@@ -68,15 +80,14 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                     if (settings.Mode == CalibrationMode.Dense)
                     {
                         // Dense-mode statistics do not depend on any ratio: take them for unpruned layers too, so that a later
-                        // change of target (which may start pruning this layer) needs no forward pass at all.
+                        // change of target (which may start pruning this layer) reuses them.
                         var dAttnKey = BaseKey("attention").Add("layer", l).Add("inputs", chain).Hash();
-                        CachedOrComputed("attention", dAttnKey, AttentionStatistics.FromTensors, s => s.ToTensors(),
-                            () => LayerStatisticsComputer.Attention(w, layerConfig, config, hidden.At(l, layers, source, false), fitBatches, rope, passes), timings).Dispose();
                         var dFfnKey = BaseKey("ffn").Add("layer", l).Add("inputs", chain).Add("attention", "dense").Hash();
-                        CachedOrComputed("ffn", dFfnKey, FfnStatistics.FromTensors, s => s.ToTensors(),
-                            () => LayerStatisticsComputer.Ffn(w, layerConfig, w, config, hidden.At(l, layers, source, false), fitBatches, rope, passes), timings).Dispose();
+                        using var densePasses = new LayerPasses(w, layerConfig, config, Inputs, fitBatches, rope, passes, timings);
+                        CachedOrComputed("attention", dAttnKey, AttentionStatistics.FromTensors, s => s.ToTensors(), densePasses.AttentionStatistics, timings).Dispose();
+                        CachedOrComputed("ffn", dFfnKey, FfnStatistics.FromTensors, s => s.ToTensors(), () => densePasses.FfnStatistics(w, null), timings).Dispose();
                     }
-                    pruned = w.To(w.Q.device, w.Q.dtype);
+                    pruned = w.Alias();
                     prunedConfig = layerConfig;
                     long p = layerConfig.ParameterCount(config.HiddenSize, config.HeadDim);
                     decision = new LayerDecision(l, similarities[l], 0, Enumerable.Range(0, layerConfig.NumKeyValueHeads).ToArray(),
@@ -84,20 +95,26 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 }
                 else
                 {
+                    using var layerPasses = new LayerPasses(w, layerConfig, config, Inputs, fitBatches, rope, passes, timings);
                     var attnKey = BaseKey("attention").Add("layer", l).Add("inputs", chain).Hash();
-                    using var attnStats = CachedOrComputed("attention", attnKey, AttentionStatistics.FromTensors, s => s.ToTensors(),
-                        () => LayerStatisticsComputer.Attention(w, layerConfig, config, hidden.At(l, layers, source, settings.Mode == CalibrationMode.Sequential), fitBatches, rope, passes), timings);
+                    using var attnStats = CachedOrComputed("attention", attnKey, AttentionStatistics.FromTensors, s => s.ToTensors(), layerPasses.AttentionStatistics, timings);
                     var attention = pruner.PruneAttention(w, layerConfig, ratio, attnStats, timings);
                     using var attnWeights = attention.Weights;
 
-                    var ffnAttention = settings.Mode == CalibrationMode.Sequential ? attention.Weights : w;
-                    var ffnAttentionConfig = settings.Mode == CalibrationMode.Sequential ? attention.Config : layerConfig;
+                    var ffnAttention = sequential ? attention.Weights : w;
+                    var ffnAttentionConfig = sequential ? attention.Config : layerConfig;
+                    using var keptColumns = sequential ? KeptHeadColumns(attention.KeptGroups, layerConfig, config.HeadDim) : null;
                     var ffnKey = BaseKey("ffn").Add("layer", l).Add("inputs", chain)
-                        .Add("attention", settings.Mode == CalibrationMode.Sequential ? CacheKey.HashTensors(AttentionTensors(attention.Weights)) : "dense").Hash();
+                        .Add("attention", sequential ? CacheKey.HashTensors(AttentionTensors(attention.Weights)) : "dense").Hash();
                     using var ffnStats = CachedOrComputed("ffn", ffnKey, FfnStatistics.FromTensors, s => s.ToTensors(),
-                        () => LayerStatisticsComputer.Ffn(ffnAttention, ffnAttentionConfig, w, config, hidden.At(l, layers, source, settings.Mode == CalibrationMode.Sequential), fitBatches, rope, passes), timings);
-                    var ffnPruner = _cache is NoStatisticsCache ? pruner : new LayerPruner(config, settings, new RecoveryCache(_cache, ffnKey));
-                    var ffn = ffnPruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings);
+                        () => layerPasses.FfnStatistics(ffnAttention, keptColumns), timings);
+                    var recoveryCache = _cache is NoStatisticsCache ? RecoveryCache.None : new RecoveryCache(_cache, ffnKey);
+                    var ffn = pruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings, (kept, method) =>
+                        recoveryCache.GetOrFit("ffn", kept, method, () =>
+                        {
+                            var acts = layerPasses.FfnActivations(ffnAttention, keptColumns);
+                            return timings.Time("regression", () => LayerStatisticsComputer.FitFfnRecovery(acts, w.Down, kept, fitBatches, method));
+                        }));
                     pruned = ffn.Weights;
                     prunedConfig = ffn.Config;
                     decision = new LayerDecision(l, similarities[l], ratio, attention.KeptGroups, ffn.KeptChannels, layerConfig.NumKeyValueHeads,
@@ -106,24 +123,33 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 }
                 // The stored (checkpoint-dtype) weights are what the next layer sees, with or without the cache.
                 var stored = timings.Time("write", () => { using (pruned) return pruned.To(CPU, storedDtype); });
-                layers.Add(stored);
+                if (!prunedConfig.Equals(planned.Layers[l]))
+                    throw new InvalidOperationException($"layer {l} was pruned to {prunedConfig}, not to the planned {planned.Layers[l]}.");
+                var storedHash = sequential ? CacheKey.HashTensors(stored.Named()) : null;
+                timings.Time("write", () => store.Add(l, stored));
                 layerConfigs.Add(prunedConfig);
                 decisions.Add(decision);
-                if (settings.Mode == CalibrationMode.Sequential)
-                    chain = new CacheKey().Add("previous", chain).Add("layer", CacheKey.HashTensors(stored.Named())).Hash();
+                layerTimings.Add(LayerTiming.Between(l, forwardSeconds[l], before, timings.Snapshot()));
+                if (sequential)
+                    chain = new CacheKey().Add("previous", chain).Add("layer", storedHash!).Hash();
                 hidden.Pruned(l, prunedConfig);
+                // Any tensor handle that escaped a dispose scope holds its native memory until finalized; the managed heap is
+                // too small for the collector to run on its own, so collect once per layer (milliseconds) to keep memory flat.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
                 _progress.Report("pruning layers", l + 1, config.NumLayers);
             }
             hidden.Dispose();
+            timings.Time("write", () => store.End(timings.Time("load", source.LoadFinalNorm), config.TieWordEmbeddings ? null : timings.Time("load", source.LoadLmHead)));
 
             var result = new PruneResult
             {
                 DenseConfig = config,
                 Config = config with { Layers = layerConfigs },
-                Embedding = embedding,
-                FinalNorm = source.LoadFinalNorm(),
-                LmHead = config.TieWordEmbeddings ? null : source.LoadLmHead(),
-                Layers = layers,
+                Embedding = memory is null ? null : embedding,
+                FinalNorm = memory?.FinalNorm,
+                LmHead = memory?.LmHead,
+                Layers = memory?.Release() ?? [],
                 Decisions = decisions,
                 Settings = settings,
                 MeanRatio = meanRatio,
@@ -131,9 +157,10 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 Alpha = alpha,
                 TargetReduction = settings.Ratio.Target,
                 ForwardPasses = passes.Value,
+                LayerTimings = layerTimings,
                 Timings = timings,
             };
-            embedding = null!;
+            if (memory is not null) embedding = null!;
             return result;
         }
         finally
@@ -143,7 +170,12 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         }
     }
 
-    private double[] Similarities(IModelSource source, string key, HiddenStates hidden, ComputeDevice compute, PhaseTimings timings)
+    /// <summary>The dtype pruned weights are stored in: the checkpoint's.</summary>
+    public static ScalarType StoredDtype(ModelConfig config) =>
+        config.TorchDtype switch { "bfloat16" => ScalarType.BFloat16, "float16" => ScalarType.Float16, _ => ScalarType.Float32 };
+
+    /// <param name="forwardSeconds">Receives each layer's dense calibration forward time (zero when the similarities are cached).</param>
+    private double[] Similarities(IModelSource source, string key, HiddenStates hidden, ComputeDevice compute, PhaseTimings timings, double[] forwardSeconds)
     {
         var config = source.Config;
         var cached = _cache.TryGet("similarities", key);
@@ -160,6 +192,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         {
             using var w = LoadLayer(source, l, compute, timings);
             var acc = new LayerSimilarityAccumulator();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var next = timings.Time("calibration forward", () => states.Select(h =>
             {
                 var o = DecoderLayer.Forward(h, w, config.Layers[l], config, hidden.Rope);
@@ -167,6 +200,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 acc.Accumulate(h.reshape(-1, h.shape[2]), o.reshape(-1, o.shape[2]));
                 return o;
             }).ToList());
+            forwardSeconds[l] = clock.Elapsed.TotalSeconds;
             foreach (var h in states) h.Dispose();
             states = next;
             similarities[l] = acc.Mean;
@@ -211,6 +245,13 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         timings.Time("cache", () => _cache.Put(kind, key, tensors));
         foreach (var t in tensors.Values) t.Dispose();
         return value;
+    }
+
+    /// <summary>The columns of the per-head outputs (o_proj's inputs) that belong to the kept KV groups, in order.</summary>
+    private static Tensor KeptHeadColumns(IReadOnlyList<int> keptGroups, DecoderLayerConfig layer, int headDim)
+    {
+        int width = layer.QueryHeadsPerKvHead * headDim;
+        return tensor(keptGroups.SelectMany(g => Enumerable.Range(g * width, width).Select(c => (long)c)).ToArray(), ScalarType.Int64);
     }
 
     private static IEnumerable<(string, Tensor)> AttentionTensors(DecoderLayerWeights w) =>

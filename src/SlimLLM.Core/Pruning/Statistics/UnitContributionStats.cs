@@ -92,6 +92,35 @@ public sealed class UnitContributionStats : IDisposable
         return xg.bmm(wg).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The statistics of the KV-group contributions T_g = X[:, g] W_O[:, g]^T, from the head-output moments alone:
+    /// sum_n T_g[n, j] = W_O[j, g] . s[g] and sum_n T_g[n, j] T_k[n, j] = W_O[j, g] M[g, k] W_O[j, k]^T, where g, k are the
+    /// groups' column blocks of width (H/G)*h. Costs 2 d (H*h)^2 once per layer, independent of the token count.
+    /// </summary>
+    public static UnitContributionStats FromHeadOutputMoments(HeadOutputMoments moments, Tensor wO, int groups)
+    {
+        long d = wO.shape[0], width = moments.Width;
+        if (wO.dim() != 2 || wO.shape[1] != width)
+            throw new ArgumentException($"o_proj weight must be d x {width}, got [{string.Join(", ", wO.shape)}].", nameof(wO));
+        if (groups < 1 || width % groups != 0)
+            throw new ArgumentException($"{width} head-output columns cannot be split into {groups} KV groups.", nameof(groups));
+        var stats = new UnitContributionStats(groups, (int)d, moments.Gram.device);
+        using var scope = NewDisposeScope();
+        long groupWidth = width / groups;
+        var w = wO.to(ScalarType.Float64, moments.Gram.device);                                   // d x W
+        var wBlocks = w.view(d, groups, groupWidth);
+        stats.Sums.copy_((wBlocks * moments.Sum.view(1, groups, groupWidth)).sum(dim: 2).t());    // G x d
+        for (long g = 0; g < groups; g++)
+        {
+            using var inner = NewDisposeScope();
+            // P = W_O[:, g] M[g, :] (d x W); then sum over each block k of P * W_O gives CP[g, k, :].
+            var p = w.narrow(1, g * groupWidth, groupWidth).matmul(moments.Gram.narrow(0, g * groupWidth, groupWidth));
+            stats.CrossProducts[g].copy_((p.mul_(w)).view(d, groups, groupWidth).sum(dim: 2).t());
+        }
+        stats.Count = moments.Count;
+        return stats;
+    }
+
     /// <summary>Per-unit means over tokens, G x d.</summary>
     public Tensor Means()
     {
