@@ -14,6 +14,7 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     SynthCommand.Create(),
     CacheCommand.Create(),
     DoctorCommand.Create(),
+    BackendCommand.Create(),
 };
 root.Options.Add(BackendStartup.LibTorchOption);
 return ErrorHandling.Run(() =>

@@ -24,7 +24,7 @@ internal static class NuGetModelSource
     {
         var label = $"nuget:{spec.PackageId}";
         var choice = NuGetVersionChoice.Parse(spec.VersionRange, label);
-        var settings = LoadSettings(options, label);
+        var settings = NuGetFeeds.LoadSettings(options.ConfigRoot, label);
         var cached = new CachedPackages(spec.PackageId, options, settings);
 
         // A pinned version already here needs no feed at all.
@@ -36,7 +36,7 @@ internal static class NuGetModelSource
                 : throw new SlimLLMException(label, $"offline mode: no cached version matches '{choice}' (looked in {cached.Describe()}).",
                     "Run once without --offline to download it.");
 
-        var sources = Sources(spec, settings, label);
+        var sources = NuGetFeeds.Sources(settings, new FeedOverride(spec.Feed, "feed:", "set feed: in the manifest"), label);
         using var cacheContext = new SourceCacheContext { NoCache = true, DirectDownload = true };
         var found = new List<(NuGetVersion Version, PackageSource Source, FindPackageByIdResource Finder)>();
         var failures = new List<string>();
@@ -85,10 +85,7 @@ internal static class NuGetModelSource
     {
         using var folder = new AtomicFolder(target);
         var nupkg = Path.Combine(folder.TempPath, ".download.nupkg");
-        bool copied;
-        await using (var stream = File.Create(nupkg))
-            copied = await finder.CopyNupkgToStreamAsync(id, version, stream, context, NullLogger.Instance, ct);
-        if (!copied)
+        if (!await NuGetFeeds.DownloadAsync(finder, id, version, context, nupkg, null, ct))
             throw new SlimLLMException(label, "the feed listed this version but did not deliver the package.", "Check the feed, then run again.");
         var extractRoot = Path.Combine(folder.TempPath, "package");
         SafeZipExtractor.Extract(nupkg, extractRoot, label);
@@ -102,32 +99,6 @@ internal static class NuGetModelSource
         Directory.Delete(extractRoot);
         await File.WriteAllTextAsync(Path.Combine(folder.TempPath, ExtractedMarker), $"{id} {version.ToNormalizedString()}\n", ct);
         folder.Commit();
-    }
-
-    private static ISettings LoadSettings(SourceOptions options, string label)
-    {
-        try
-        {
-            return Settings.LoadDefaultSettings(options.ConfigRoot ?? Directory.GetCurrentDirectory());
-        }
-        catch (NuGetConfigurationException e)
-        {
-            throw new SlimLLMException(label, $"cannot read NuGet configuration: {e.Message}", "Fix the NuGet.Config file named in the message.", inner: e);
-        }
-    }
-
-    private static IReadOnlyList<PackageSource> Sources(NuGetSourceSpec spec, ISettings settings, string label)
-    {
-        var configured = new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled).ToList();
-        if (spec.Feed is null)
-            return configured.Count > 0 ? configured
-                : throw new SlimLLMException(label, "no package source is enabled in NuGet.Config.", "Add a feed to NuGet.Config or set feed: in the manifest.");
-        bool isUrl = Uri.TryCreate(spec.Feed, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
-        if (!isUrl && !Directory.Exists(spec.Feed))
-            throw new SlimLLMException(spec.Feed, "the feed folder does not exist.", "Set feed: to an existing folder of .nupkg files or an http(s) feed URL.");
-        // A feed that NuGet.Config also names keeps that entry's credentials.
-        return [configured.FirstOrDefault(s => string.Equals(s.Source.TrimEnd('/'), spec.Feed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
-                ?? new PackageSource(spec.Feed, "feed")];
     }
 
     private static SlimLLMException NotFound(NuGetSourceSpec spec, NuGetVersionChoice choice, IReadOnlyList<PackageSource> sources,

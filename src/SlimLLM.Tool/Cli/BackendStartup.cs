@@ -18,7 +18,7 @@ public static class BackendStartup
 
     public static void PreloadIfNamed(string[] args)
     {
-        if (args.Length > 0 && args[0] == "doctor") return; // doctor loads and reports it itself
+        if (args.Length > 0 && args[0] is "doctor" or "backend") return; // they load and report it themselves (install needs no libtorch)
         var folder = OptionValue(args, "--libtorch") ?? Environment.GetEnvironmentVariable(BackendChoice.CudaFolderVariable);
         if (string.IsNullOrWhiteSpace(folder)) return;
         var loaded = TorchBackend.Load(BackendChoice.Cuda(folder), TorchBackend.DefaultLocators(StatisticsCache.ResolveRoot(null)));

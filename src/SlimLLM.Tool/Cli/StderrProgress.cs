@@ -20,7 +20,7 @@ public sealed class StderrProgress : IProgressReporter
             EndLine();
             _phase = phase;
             _phaseClock.Restart();
-            if (!_interactive) Console.Error.WriteLine($"{phase}: started ({total} steps)");
+            if (!_interactive) Console.Error.WriteLine(total > 0 ? $"{phase}: started ({total} steps)" : $"{phase}: started");
         }
         if (_interactive && (DateTime.UtcNow - _lastDraw).TotalMilliseconds > 100 || done == total)
         {
@@ -28,7 +28,9 @@ public sealed class StderrProgress : IProgressReporter
             double frac = total == 0 ? 1 : (double)done / total;
             double elapsed = _phaseClock.Elapsed.TotalSeconds;
             string eta = frac > 0 && done < total ? $" ETA {TimeSpan.FromSeconds(elapsed / frac - elapsed):mm\\:ss}" : "";
-            if (_interactive)
+            if (_interactive && total <= 0)
+                Console.Error.Write($"\r{phase}: {done}   "); // size not known beforehand (a download)
+            else if (_interactive)
                 Console.Error.Write($"\r{phase}: {done}/{total} ({frac:P0}){eta}   ");
             else if (done == total)
                 Console.Error.WriteLine($"{phase}: done {done}/{total} in {elapsed:F1} s");

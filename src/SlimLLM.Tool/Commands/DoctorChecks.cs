@@ -21,20 +21,33 @@ public static class DoctorChecks
             new("os", true, $"{RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture})"),
             new("dotnet", true, RuntimeInformation.FrameworkDescription),
         };
-        var stdcxx = LibstdcxxReport.Probe();
-        checks.Add(stdcxx.HasRequired
-            ? new("libstdc++", true, $"{stdcxx.Path} has {LibstdcxxReport.Required} (newest {stdcxx.Newest})")
-            : new("libstdc++", false, stdcxx.Path is null ? "libstdc++.so.6 not found" : $"{stdcxx.Path} lacks {LibstdcxxReport.Required} (newest {stdcxx.Newest})",
-                "Install libstdc++ from GCC 13 or newer (on Debian 12: build/setup.sh installs trixie's libstdc++6)."));
+        var stdcxx = Libstdcxx();
+        checks.Add(stdcxx);
         checks.Add(new("torchsharp", true, typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
                                              ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown"));
         var cacheRoot = StatisticsCache.ResolveRoot(cacheDir);
-        checks.AddRange(BackendChecks(libtorchFolder, cacheRoot, stdcxx.HasRequired));
+        checks.AddRange(BackendChecks(libtorchFolder, cacheRoot, stdcxx.Ok));
         checks.Add(NvidiaSmi());
         checks.Add(Cache(cacheRoot));
         var hub = HuggingFaceHubRoot();
         checks.Add(new("huggingface-cache", true, Directory.Exists(hub) ? $"{hub} ({CacheMaintenance.Format(FolderBytes(hub))})" : $"{hub} (not created yet)"));
         return checks;
+    }
+
+    /// <summary>The checks behind <c>slimllm backend status</c>: libstdc++, then which libtorch loads (and from where) and whether it sees a GPU.</summary>
+    public static List<DoctorCheck> Backend(string? libtorchFolder, string? cacheDir)
+    {
+        var stdcxx = Libstdcxx();
+        return [stdcxx, .. BackendChecks(libtorchFolder, StatisticsCache.ResolveRoot(cacheDir), stdcxx.Ok)];
+    }
+
+    private static DoctorCheck Libstdcxx()
+    {
+        var stdcxx = LibstdcxxReport.Probe();
+        return stdcxx.HasRequired
+            ? new("libstdc++", true, $"{stdcxx.Path} has {LibstdcxxReport.Required} (newest {stdcxx.Newest})")
+            : new("libstdc++", false, stdcxx.Path is null ? "libstdc++.so.6 not found" : $"{stdcxx.Path} lacks {LibstdcxxReport.Required} (newest {stdcxx.Newest})",
+                "Install libstdc++ from GCC 13 or newer (on Debian 12: build/setup.sh installs trixie's libstdc++6).");
     }
 
     private static IEnumerable<DoctorCheck> BackendChecks(string? libtorchFolder, string cacheRoot, bool stdcxxOk)

@@ -15,13 +15,19 @@ public static class DoctorCommand
         command.SetAction(r =>
         {
             var checks = DoctorChecks.Run(r.GetValue(BackendStartup.LibTorchOption), r.GetValue(cacheDir));
-            if (r.GetValue(json))
-                Json.Print(new { ok = checks.All(c => c.Ok), checks = checks.Select(c => new { name = c.Name, status = c.Ok ? "OK" : "MISSING", detail = c.Detail, fix = c.Fix }) });
-            else
-                foreach (var c in checks)
-                    Console.Out.WriteLine($"{(c.Ok ? "OK     " : "MISSING")} {c.Name,-18} {c.Detail}{(c.Fix is null ? "" : "\n        fix: " + c.Fix)}");
+            Print(checks, r.GetValue(json));
             return r.GetValue(strict) && checks.Any(c => !c.Ok) ? ExitCodes.UserError : ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>One line per check (OK or MISSING, name, detail, and the fix under a MISSING line), or one JSON object.</summary>
+    public static void Print(IReadOnlyList<DoctorCheck> checks, bool json)
+    {
+        if (json)
+            Json.Print(new { ok = checks.All(c => c.Ok), checks = checks.Select(c => new { name = c.Name, status = c.Ok ? "OK" : "MISSING", detail = c.Detail, fix = c.Fix }) });
+        else
+            foreach (var c in checks)
+                Console.Out.WriteLine($"{(c.Ok ? "OK     " : "MISSING")} {c.Name,-18} {c.Detail}{(c.Fix is null ? "" : "\n        fix: " + c.Fix)}");
     }
 }

@@ -7,8 +7,13 @@ internal static class TestPackages
 {
     public const string Id = "Tiny.Stories.Model";
 
-    public static string Build(string feed, string version, IEnumerable<(string Entry, byte[] Content)> entries, string id = Id)
+    /// <param name="dependencies">Package ids this one depends on (at its own version), written as a nuspec dependency group the way pack writes project references.</param>
+    public static string Build(string feed, string version, IEnumerable<(string Entry, byte[] Content)> entries, string id = Id, IEnumerable<string>? dependencies = null)
     {
+        var group = dependencies is null ? "" :
+            "<dependencies><group targetFramework=\".NETStandard2.0\">" +
+            string.Concat(dependencies.Select(d => $"<dependency id=\"{d}\" version=\"{version}\" exclude=\"Build,Analyzers\" />")) +
+            "</group></dependencies>";
         Directory.CreateDirectory(feed);
         var path = Path.Combine(feed, $"{id}.{version}.nupkg");
         File.Delete(path);
@@ -21,6 +26,7 @@ internal static class TestPackages
                 <version>{version}</version>
                 <authors>tests</authors>
                 <description>A model packed for a test.</description>
+                {group}
               </metadata>
             </package>
             """));

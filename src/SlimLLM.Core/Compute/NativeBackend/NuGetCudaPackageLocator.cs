@@ -16,6 +16,10 @@ public sealed class NuGetCudaPackageLocator(string packagesRoot, string consolid
         return environment("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
     }
 
+    /// <summary>Where the natives of the packages are gathered: <c>{cacheRoot}/backends/libtorch-cuda-12.8-2.10.0</c>.</summary>
+    public static string ConsolidatedFolder(string cacheRoot) =>
+        Path.Combine(cacheRoot, "backends", $"libtorch-cuda-12.8-{LibTorchLayout.LibTorchVersion}");
+
     public BackendLocation? Locate(BackendChoice choice)
     {
         if (choice.Kind != BackendKind.Cuda || !string.IsNullOrWhiteSpace(choice.Folder) || !Directory.Exists(packagesRoot)) return null;

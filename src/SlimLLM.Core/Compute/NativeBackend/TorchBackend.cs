@@ -22,7 +22,7 @@ public static class TorchBackend
     public static IReadOnlyList<IBackendLocator> DefaultLocators(string cacheRoot) =>
     [
         new UserFolderLocator(),
-        new NuGetCudaPackageLocator(NuGetCudaPackageLocator.DefaultPackagesRoot(), Path.Combine(cacheRoot, "backends", $"libtorch-cuda-12.8-{LibTorchLayout.LibTorchVersion}")),
+        new NuGetCudaPackageLocator(NuGetCudaPackageLocator.DefaultPackagesRoot(), NuGetCudaPackageLocator.ConsolidatedFolder(cacheRoot)),
     ];
 
     /// <summary>Loads <paramref name="choice"/>; on failure throws a SlimLLMException that says how to install the backend or use the CPU.</summary>
