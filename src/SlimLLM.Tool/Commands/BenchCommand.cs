@@ -18,7 +18,7 @@ public static class BenchCommand
             DefaultValueFactory = _ => "shared,rebuild",
         };
         var work = new Option<string?>("--work") { Description = "Folder for the synthetic models (generated once, reused) and scratch output (default: bench/ in the slimllm cache)." };
-        var data = new Option<string?>("--data") { Description = "The shared data folder with models/ and text/ (default: SLIMLLM_SHARED_DATA, else shared/data in or beside a folder above this one)." };
+        var data = new Option<string?>("--data") { Description = "The shared data folder with models/ and text/ (default: SLIMLLM_SHARED_DATA, else shared/data in the current folder, the tool's, or a folder above either)." };
         var samples = new Option<int>("--samples") { Description = "Calibration sequences per case (scaling's smaller token count is half).", DefaultValueFactory = _ => 32 };
         var seqLen = new Option<int>("--seq-len") { Description = "Tokens per calibration sequence.", DefaultValueFactory = _ => 128 };
         var peak = new Option<double?>("--peak-tflops") { Description = "The device's peak TFLOP/s (e.g. 989 for an H200 in bf16): the forward GFLOP/s column then shows its share." };

@@ -50,4 +50,22 @@ public class BenchTableTests
         Assert.StartsWith("machine: test\n\ncase ", text);
         Assert.EndsWith(BenchTable.Legend + "\n", text);
     }
+
+    [Fact]
+    public void Json_report_keeps_the_raw_prune_result_beside_the_shape_and_derived_numbers()
+    {
+        var report = new BenchReport("machine: test", [BenchFixtures.Result("llama-7b L3", BenchFixtures.WithNewFields)], []);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(report.ToJson().ToJsonString())!;
+        Assert.Equal("machine: test", json["machine"]!.GetValue<string>());
+        var c = json["cases"]![0]!;
+        Assert.Equal("llama-7b L3", c["case"]!.GetValue<string>());
+        Assert.Equal("llama-7b-L3-bf16-v32000", c["model"]!.GetValue<string>());
+        Assert.Equal((3, 4096, 11008, 32, 32, 128, 32000), (c["shape"]!["layers"]!.GetValue<int>(), c["shape"]!["hidden"]!.GetValue<int>(),
+            c["shape"]!["ffn"]!.GetValue<int>(), c["shape"]!["heads"]!.GetValue<int>(), c["shape"]!["kv_heads"]!.GetValue<int>(),
+            c["shape"]!["head_dim"]!.GetValue<int>(), c["shape"]!["vocab"]!.GetValue<int>()));
+        Assert.Equal(4_999_341_932_544, c["forward_flops"]!.GetValue<long>());
+        Assert.Equal(1.5, c["extra_over_forward"]!.GetValue<double>());
+        Assert.Equal(1_234_567_890, c["prune"]!["peak_rss_bytes"]!.GetValue<long>());
+        Assert.Empty(json["notes"]!.AsArray());
+    }
 }
