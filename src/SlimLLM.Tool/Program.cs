@@ -12,6 +12,7 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     InitCommand.Create(),
     ExportCommand.Create(),
     SynthCommand.Create(),
+    BenchCommand.Create(),
     CacheCommand.Create(),
     DoctorCommand.Create(),
     BackendCommand.Create(),

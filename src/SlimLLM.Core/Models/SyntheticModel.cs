@@ -9,26 +9,33 @@ namespace SlimLLM.Models;
 /// <summary>
 /// Random-weight checkpoints with real LLaMA shapes, for speed and scale work only (never for quality claims): weights are
 /// N(0, 1/fan_in), norms 1, written layer by layer as (sharded) safetensors plus config.json, with the tokenizer files of a
-/// real model so that calibration text can be tokenized.
+/// real model so that calibration text can be tokenized. The vocabulary may be larger than the tokenizer's (embedding and
+/// output head then have the real model's sizes); the tokenizer's ids stay valid because they are all below it.
 /// </summary>
 public static class SyntheticModel
 {
-    public sealed record Shape(int Hidden, int Heads, int KvHeads, int Ffn, int Layers);
+    /// <param name="Vocab">Embedding and output-head rows; null takes the tokenizer model's vocabulary size.</param>
+    public sealed record Shape(int Hidden, int Heads, int KvHeads, int Ffn, int Layers, int? Vocab = null);
 
-    public static Shape Named(string name, int? layers = null) => name.ToLowerInvariant() switch
+    public static Shape Named(string name, int? layers = null, int? vocab = null) => name.ToLowerInvariant() switch
     {
-        "llama-7b" => new Shape(4096, 32, 32, 11008, layers ?? 32),
-        "llama-3-8b" => new Shape(4096, 32, 8, 14336, layers ?? 32),
+        "llama-7b" => new Shape(4096, 32, 32, 11008, layers ?? 32, vocab ?? 32000),
+        "llama-3-8b" => new Shape(4096, 32, 8, 14336, layers ?? 32, vocab ?? 128256),
         _ => throw new SlimLLMException(null, $"unknown shape '{name}'.", "Use llama-7b, llama-3-8b or custom (with --hidden, --heads, --kv-heads, --ffn)."),
     };
 
-    public static void Write(string outDir, Shape shape, string tokenizerFrom, ScalarType dtype, int seed = 0, long maxShardBytes = 2_000_000_000)
+    public static void Write(string outDir, Shape shape, string tokenizerFrom, ScalarType dtype, int seed = 0,
+        long maxShardBytes = SafetensorsShardedWriter.DefaultMaxShardBytes)
     {
         if (shape.Heads % shape.KvHeads != 0 || shape.Hidden % shape.Heads != 0)
             throw new SlimLLMException(null, $"heads {shape.Heads} must divide hidden {shape.Hidden} and be a multiple of KV heads {shape.KvHeads}.");
         var tokenizerFolder = Path.GetFullPath(tokenizerFrom);
-        var tokenizerConfig = HuggingFaceConfig.Load(Path.Combine(tokenizerFolder, "config.json"));
-        int hd = shape.Hidden / shape.Heads, vocab = tokenizerConfig.VocabSize;
+        var tokenizerConfigPath = Path.Combine(tokenizerFolder, "config.json");
+        var tokenizerConfig = HuggingFaceConfig.Load(tokenizerConfigPath);
+        int hd = shape.Hidden / shape.Heads, vocab = shape.Vocab ?? tokenizerConfig.VocabSize;
+        if (vocab < tokenizerConfig.VocabSize)
+            throw new SlimLLMException(tokenizerConfigPath, $"vocabulary {vocab} is smaller than the tokenizer's {tokenizerConfig.VocabSize}, so some token ids would have no embedding.",
+                $"Pass --vocab {tokenizerConfig.VocabSize} or more, or a tokenizer with a smaller vocabulary.");
         var layer = new DecoderLayerConfig(shape.Heads, shape.KvHeads, shape.Ffn, ProjectionBiases.None);
         var config = new ModelConfig
         {
@@ -62,11 +69,29 @@ public static class SyntheticModel
             if (info.Shape.Length == 1) return ones(info.Shape, dtype: dtype);
             // Embeddings ~ N(0, 1); projections ~ N(0, 1/fan_in) so activations keep their scale through the layers.
             double std = info.Name.Contains("embed_tokens") ? 1.0 : 1.0 / Math.Sqrt(info.Shape[1]);
-            return (randn(info.Shape, generator: generator) * std).to(dtype);
+            return RandomNormal(info.Shape, std, dtype, generator);
         }, null, maxShardBytes);
         File.WriteAllText(Path.Combine(folder.TempPath, "config.json"), HuggingFaceConfig.ToJson(config).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model" })
             if (File.Exists(Path.Combine(tokenizerFolder, f))) File.Copy(Path.Combine(tokenizerFolder, f), Path.Combine(folder.TempPath, f));
         folder.Commit();
+    }
+
+    /// <summary>
+    /// N(0, std^2) in <paramref name="dtype"/>, drawn in float32 blocks of rows so that a large bf16 matrix (a 128k-row
+    /// output head) never has a float32 copy of itself in memory.
+    /// </summary>
+    private static Tensor RandomNormal(long[] shape, double std, ScalarType dtype, Generator generator)
+    {
+        const long blockElements = 1L << 24;
+        var result = empty(shape, dtype: dtype);
+        long rowsPerBlock = Math.Max(1, blockElements / shape[1]);
+        for (long row = 0; row < shape[0]; row += rowsPerBlock)
+        {
+            using var scope = NewDisposeScope();
+            long rows = Math.Min(rowsPerBlock, shape[0] - row);
+            result.narrow(0, row, rows).copy_(randn([rows, shape[1]], generator: generator).mul_(std));
+        }
+        return result;
     }
 }
