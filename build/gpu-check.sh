@@ -112,19 +112,7 @@ print(f"layers with different kept units: {mismatch}; pruned perplexity differs 
 sys.exit(4 if mismatch or rel > 0.01 else 0)
 PY
 
-# Throughput: a LLaMA-7B-shaped random model (4 of its 32 layers, bf16), forward on CUDA, against the H200's bf16 peak
-# (989 TFLOP/s dense by the datasheet; about 790 measured on 8192^3 products there).
-dotnet "$tool" synth --shape llama-7b --layers 4 --dtype bf16 --tokenizer-from "$data/models/$model_name" -o /tmp/synth7b
-tokens=16384
-start=$(date +%s.%N)
-dotnet "$tool" eval --model /tmp/synth7b --text "$data/text/tinystories-valid.txt" --seq-len 2048 --max-tokens $tokens --batch-size 4 --device cuda --json | tee "$out/synth-eval.json"
-secs=$(python3 -c "print($(date +%s.%N) - $start)")
-python3 - /tmp/synth7b "$secs" "$out/synth-eval.json" <<'PY'
-import json, sys, os
-cfg = json.load(open(os.path.join(sys.argv[1], "config.json"))); secs = float(sys.argv[2]); tok = json.load(open(sys.argv[3]))["tokens"]
-h, f, L = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
-per_layer = 4 * h * h + 3 * h * f          # q,k,v,o + gate,up,down (7B: no GQA)
-flops = 2 * tok * (L * per_layer + h * cfg["vocab_size"])
-print(f"synthetic 7B-shaped forward: {tok} tokens in {secs:.2f} s (process wall, load included) = {flops / secs / 1e12:.1f} TFLOP/s"
-      f" = {flops / secs / 989e12:.1%} of 989 TFLOP/s bf16 peak")
-PY
+# Throughput: prune a LLaMA-7B-shaped random model (2 layers, bf16, vocab 32000, 32 x 128 calibration tokens) on CUDA with
+# `slimllm bench`; its "fwd GFLOP/s" column is the dense calibration forward's FLOPs over its measured per-layer time,
+# shown against the H200's bf16 peak (989 TFLOP/s dense by the datasheet), next to peak RSS and the extra/forward ratio.
+dotnet "$tool" bench --cases llama-7b --device cuda --peak-tflops 989 --data "$data" --work /tmp/slimllm-bench --markdown | tee "$out/bench-cuda.md"

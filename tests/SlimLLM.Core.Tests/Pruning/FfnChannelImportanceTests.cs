@@ -47,9 +47,10 @@ public class FfnChannelImportanceTests
             }
             expected[c] = Math.Sqrt(ig) + Math.Sqrt(iu) + na[c] * Math.Sqrt(id);
             Assert.Equal(Math.Sqrt(ig), Values(scores.Gate)[c], 1e-12);
-            Assert.Equal(na[c] * Math.Sqrt(id), Values(scores.Down)[c], 1e-12);
+            // I_down's projection V^T W_down runs in float32 (the largest product at 7B scale): float32 precision.
+            Assert.Equal(na[c] * Math.Sqrt(id), Values(scores.Down)[c], 1e-6);
         }
-        AllClose(expected, Values(scores.Total), 1e-12);
+        AllClose(expected, Values(scores.Total), 1e-6);
     }
 
     [Fact]

@@ -19,18 +19,30 @@ public sealed record LayerDecision(
     double? RidgeStrengthAttention = null,
     double? RidgeStrengthFfn = null);
 
-/// <summary>Wall-clock seconds per phase of a pruning run.</summary>
+/// <summary>
+/// Wall-clock seconds per phase of a pruning run. Phases are exclusive: while a phase timed inside another runs (the hidden
+/// states brought forward inside a statistics pass, a load inside a write), the outer one's clock stands still, so the phases
+/// add up to the run's time and none is counted twice.
+/// </summary>
 public sealed class PhaseTimings
 {
     private readonly Dictionary<string, double> _seconds = new();
+    private readonly Stack<(string Phase, System.Diagnostics.Stopwatch Clock)> _open = new();
     public IReadOnlyDictionary<string, double> Seconds => _seconds;
     public void Add(string phase, double seconds) => _seconds[phase] = _seconds.GetValueOrDefault(phase) + seconds;
 
     public T Time<T>(string phase, Func<T> work)
     {
-        var sw = System.Diagnostics.Stopwatch.StartNew();
+        if (_open.TryPeek(out var outer)) outer.Clock.Stop();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        _open.Push((phase, clock));
         try { return work(); }
-        finally { Add(phase, sw.Elapsed.TotalSeconds); }
+        finally
+        {
+            _open.Pop();
+            Add(phase, clock.Elapsed.TotalSeconds);
+            if (_open.TryPeek(out var resumed)) resumed.Clock.Start();
+        }
     }
 
     public void Time(string phase, Action work) => Time(phase, () => { work(); return 0; });
