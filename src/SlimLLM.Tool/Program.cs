@@ -18,6 +18,7 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     BackendCommand.Create(),
 };
 root.Options.Add(BackendStartup.LibTorchOption);
+SlimLLM.Diagnostics.NativeHeap.Configure();
 return ErrorHandling.Run(() =>
 {
     BackendStartup.PreloadIfNamed(args);

@@ -9,7 +9,7 @@ namespace SlimLLM.Pruning.Engine;
 /// engine need them, and then they are brought forward from the last computed position through the already-pruned layers
 /// (sequential mode) or the dense layers (dense mode).
 /// </summary>
-internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Tensor embedding, ComputeDevice compute, RotaryEmbedding rope,
+internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Func<Tensor> embeddingTable, ComputeDevice compute, RotaryEmbedding rope,
     ModelConfig config, Counter passes, PhaseTimings timings) : IDisposable
 {
     private List<Tensor>? _states;
@@ -19,11 +19,15 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Tensor embeddi
     public RotaryEmbedding Rope => rope;
     public Counter Passes => passes;
 
-    public List<Tensor> Embedded() => batches.Select(ids =>
+    public List<Tensor> Embedded()
     {
-        using var scope = NewDisposeScope();
-        return embedding.index_select(0, ids.flatten()).view(ids.shape[0], ids.shape[1], -1).to(compute.DType, compute.Device).MoveToOuterDisposeScope();
-    }).ToList();
+        using var embedding = embeddingTable();
+        return batches.Select(ids =>
+        {
+            using var scope = NewDisposeScope();
+            return embedding.index_select(0, ids.flatten()).view(ids.shape[0], ids.shape[1], -1).to(compute.DType, compute.Device).MoveToOuterDisposeScope();
+        }).ToList();
+    }
 
     /// <summary>Records the pruned configuration of layer <paramref name="l"/> (called after every layer, in order).</summary>
     public void Pruned(int l, DecoderLayerConfig prunedConfig)
@@ -70,6 +74,24 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Tensor embeddi
             _position = p + 1;
         }
         return _states;
+    }
+
+    /// <summary>
+    /// Brings the states from layer <paramref name="l"/>'s input to its output through its stored weights, when they are at
+    /// <paramref name="l"/> (the usual case after computing its statistics): the next layer then needs no read-back.
+    /// </summary>
+    public void AdvanceThrough(int l, DecoderLayerWeights stored, DecoderLayerConfig prunedConfig)
+    {
+        if (_states is null || _position != l) return;
+        using var w = stored.To(compute.Device, compute.DType);
+        var next = timings.Time("calibration forward", () => _states.Select(h =>
+        {
+            passes.Add();
+            return DecoderLayer.Forward(h, w, prunedConfig, config, rope);
+        }).ToList());
+        Release();
+        _states = next;
+        _position = l + 1;
     }
 
     private void Release()

@@ -41,6 +41,16 @@ internal sealed class LayerPasses(DecoderLayerWeights dense, DecoderLayerConfig 
             return acts;
         });
 
+    /// <summary>
+    /// Frees the dense q/k/v/o once pass A's head outputs are held (sequential mode, after the attention was pruned): nothing
+    /// of this layer needs them again, and at 7B scale they are 256 MB in float32.
+    /// </summary>
+    public void ReleaseDenseAttentionIfDone()
+    {
+        if (_headOutputs is null) return;
+        foreach (var t in new[] { dense.Q, dense.K, dense.V, dense.O, dense.QBias, dense.KBias, dense.VBias, dense.OBias }) t?.Dispose();
+    }
+
     private BatchTensors HeadOutputs() =>
         _headOutputs ??= LayerStatisticsComputer.Attention(dense, layer, config, inputs(), fitBatches, rope, passes, statistics: false).HeadOutputs;
 

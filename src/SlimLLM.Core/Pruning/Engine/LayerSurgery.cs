@@ -26,7 +26,7 @@ public static class LayerSurgery
         using var kvIdx = tensor(kvRows, dtype: ScalarType.Int64);
 
         var o = w.O.index_select(1, qIdx);
-        if (oScale is not null) o = (o.to(ScalarType.Float64) * oScale.to(ScalarType.Float64).unsqueeze(1)).to(w.O.dtype);
+        if (oScale is not null) o = ScaleRows(o, oScale);
         var newOBias = CombineBias(w.OBias, oBias, w.O.dtype);
 
         var pruned = new DecoderLayerWeights
@@ -57,7 +57,7 @@ public static class LayerSurgery
         using var scope = NewDisposeScope();
         using var idx = tensor(keptChannels.Select(c => (long)c).ToArray(), dtype: ScalarType.Int64);
         var down = w.Down.index_select(1, idx);
-        if (downScale is not null) down = (down.to(ScalarType.Float64) * downScale.to(ScalarType.Float64).unsqueeze(1)).to(w.Down.dtype);
+        if (downScale is not null) down = ScaleRows(down, downScale);
         var pruned = new DecoderLayerWeights
         {
             InputNorm = w.InputNorm.alias(),
@@ -71,6 +71,21 @@ public static class LayerSurgery
             Down = down, DownBias = CombineBias(w.DownBias, downBias, w.Down.dtype),
         };
         return (KeepOutside(pruned), layer with { IntermediateSize = keptChannels.Count, Biases = pruned.Biases });
+    }
+
+    /// <summary>diag(scale) W in float64, returned in W's dtype; a block of rows at a time (a float64 copy of a 7B down_proj is 288 MB).</summary>
+    private static Tensor ScaleRows(Tensor w, Tensor scale)
+    {
+        const long rowsPerBlock = 512;
+        var blocks = new List<Tensor>();
+        for (long r = 0; r < w.shape[0]; r += rowsPerBlock)
+        {
+            using var scope = NewDisposeScope();
+            long n = Math.Min(rowsPerBlock, w.shape[0] - r);
+            var block = w.narrow(0, r, n).to(ScalarType.Float64) * scale.narrow(0, r, n).to(ScalarType.Float64).unsqueeze(1);
+            blocks.Add(block.to(w.dtype).MoveToOuterDisposeScope());
+        }
+        return cat(blocks, 0);
     }
 
     /// <summary>Moves the result's tensors out of the method's dispose scope, which frees every intermediate copy at once.</summary>

@@ -52,7 +52,8 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         Tensor embedding = timings.Time("load", () => source.LoadEmbedding());
         try
         {
-            var hidden = new HiddenStates(batches, embedding, compute, rope, config, passes, timings);
+            // Streaming: the embedding table is written at once and read again only when states restart from the embeddings.
+            var hidden = new HiddenStates(batches, memory is null ? source.LoadEmbedding : () => embedding.alias(), compute, rope, config, passes, timings);
             var forwardSeconds = new double[config.NumLayers];
             var similarities = Similarities(source, BaseKey("similarities").Hash(), hidden, compute, timings, forwardSeconds);
             var (plan, meanRatio, prunedLayers, alpha) = PlanRatios(config, settings, similarities, settingsSource);
@@ -60,6 +61,11 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
             var pruner = new LayerPruner(config, settings);
             var planned = config with { Layers = config.Layers.Select((c, l) => pruner.Planned(c, plan.Ratios[l])).ToList() };
             timings.Time("write", () => store.Begin(planned, embedding));
+            if (memory is null)
+            {
+                embedding.Dispose();
+                embedding = null!;
+            }
             var layerConfigs = new List<DecoderLayerConfig>(config.NumLayers);
             var decisions = new List<LayerDecision>(config.NumLayers);
             var layerTimings = new List<LayerTiming>(config.NumLayers);
@@ -100,6 +106,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                     using var attnStats = CachedOrComputed("attention", attnKey, AttentionStatistics.FromTensors, s => s.ToTensors(), layerPasses.AttentionStatistics, timings);
                     var attention = pruner.PruneAttention(w, layerConfig, ratio, attnStats, timings);
                     using var attnWeights = attention.Weights;
+                    if (sequential) layerPasses.ReleaseDenseAttentionIfDone();
 
                     var ffnAttention = sequential ? attention.Weights : w;
                     var ffnAttentionConfig = sequential ? attention.Config : layerConfig;
@@ -123,16 +130,18 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 }
                 // The stored (checkpoint-dtype) weights are what the next layer sees, with or without the cache.
                 var stored = timings.Time("write", () => { using (pruned) return pruned.To(CPU, storedDtype); });
+                w.Dispose();    // before the next layer's states are computed: one dense layer resident at a time
                 if (!prunedConfig.Equals(planned.Layers[l]))
                     throw new InvalidOperationException($"layer {l} was pruned to {prunedConfig}, not to the planned {planned.Layers[l]}.");
                 var storedHash = sequential ? CacheKey.HashTensors(stored.Named()) : null;
+                hidden.Pruned(l, prunedConfig);
+                if (sequential && l + 1 < config.NumLayers) hidden.AdvanceThrough(l, stored, prunedConfig);
                 timings.Time("write", () => store.Add(l, stored));
                 layerConfigs.Add(prunedConfig);
                 decisions.Add(decision);
                 layerTimings.Add(LayerTiming.Between(l, forwardSeconds[l], before, timings.Snapshot()));
                 if (sequential)
                     chain = new CacheKey().Add("previous", chain).Add("layer", storedHash!).Hash();
-                hidden.Pruned(l, prunedConfig);
                 // Any tensor handle that escaped a dispose scope holds its native memory until finalized; the managed heap is
                 // too small for the collector to run on its own, so collect once per layer (milliseconds) to keep memory flat.
                 GC.Collect();

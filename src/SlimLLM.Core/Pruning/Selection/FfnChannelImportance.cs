@@ -44,8 +44,8 @@ public static class FfnChannelImportance
         var device = wGate.device;
         var nIn = inputNorms.to(ScalarType.Float64, device);
         var nA = activationNorms.to(ScalarType.Float64, device);
-        var gate = RowNorms(wGate.to(ScalarType.Float64) * nIn);
-        var up = RowNorms(wUp.to(ScalarType.Float64) * nIn);
+        var gate = WeightedRowNorms(wGate, nIn);
+        var up = WeightedRowNorms(wUp, nIn);
 
         var (weights, vectors) = PrincipalWeights(outputScatter.to(ScalarType.Float64, device));
         // ||w * |V^T W_down[:, c]| ||^2 = sum_k w_k^2 (v_k . W_down[:, c])^2 (the abs vanishes in the square). V^T W_down is the
@@ -73,5 +73,17 @@ public static class FfnChannelImportance
         return (relative.sigmoid().MoveToOuterDisposeScope(), vectors.MoveToOuterDisposeScope());
     }
 
-    private static Tensor RowNorms(Tensor w) => w.square().sum(1).sqrt();
+    /// <summary>|| W[c, :] * n ||_2 per row, in float64, a block of rows at a time: a whole float64 copy of a 7B gate_proj is 360 MB.</summary>
+    private static Tensor WeightedRowNorms(Tensor w, Tensor n)
+    {
+        const long rowsPerBlock = 1024;
+        var blocks = new List<Tensor>();
+        for (long r = 0; r < w.shape[0]; r += rowsPerBlock)
+        {
+            using var scope = NewDisposeScope();
+            var block = w.narrow(0, r, Math.Min(rowsPerBlock, w.shape[0] - r)).to(ScalarType.Float64) * n;
+            blocks.Add(block.square().sum(1).sqrt().MoveToOuterDisposeScope());
+        }
+        return cat(blocks, 0);
+    }
 }

@@ -49,9 +49,9 @@ public sealed class OutputCovarianceStats : IDisposable
     {
         if (Count == 0) throw new InvalidOperationException("No tokens have been accumulated.");
         using var scope = NewDisposeScope();
-        var c = Gram - Sum.outer(Sum) / Count;
-        // Exact symmetry for eigh (the subtraction is symmetric up to rounding already).
-        return ((c + c.t()) * 0.5).MoveToOuterDisposeScope();
+        var c = Gram - Sum.outer(Sum).div_(Count);
+        // Exact symmetry for eigh (the subtraction is symmetric up to rounding already). In place: d x d float64 is 134 MB at 7B.
+        return (c + c.t()).mul_(0.5).MoveToOuterDisposeScope();
     }
 
     /// <summary>Plain tensors for a cache: "count" (int64 [1]), "sum" (d), "gram" (d x d). The caller owns them.</summary>

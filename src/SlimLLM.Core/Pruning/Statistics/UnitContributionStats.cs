@@ -113,9 +113,13 @@ public sealed class UnitContributionStats : IDisposable
         for (long g = 0; g < groups; g++)
         {
             using var inner = NewDisposeScope();
-            // P = W_O[:, g] M[g, :] (d x W); then sum over each block k of P * W_O gives CP[g, k, :].
-            var p = w.narrow(1, g * groupWidth, groupWidth).matmul(moments.Gram.narrow(0, g * groupWidth, groupWidth));
-            stats.CrossProducts[g].copy_((p.mul_(w)).view(d, groups, groupWidth).sum(dim: 2).t());
+            // P = W_O[:, g] M[g, k >= g] (d x the remaining width); summing P * W_O over each block k gives CP[g, k, :], and
+            // CP[k, g, :] = CP[g, k, :] by symmetry, so only the upper half is computed.
+            long from = g * groupWidth, rest = width - from;
+            var p = w.narrow(1, from, groupWidth).matmul(moments.Gram.narrow(0, from, groupWidth).narrow(1, from, rest));
+            var block = p.mul_(w.narrow(1, from, rest)).view(d, groups - g, groupWidth).sum(dim: 2).t();   // (G - g) x d
+            stats.CrossProducts[g].narrow(0, g, groups - g).copy_(block);
+            stats.CrossProducts.narrow(0, g, groups - g).select(1, g).copy_(block);
         }
         stats.Count = moments.Count;
         return stats;
