@@ -33,11 +33,18 @@ public sealed class HuggingFaceModelSource : IModelSource
     public Tensor LoadLmHead() => _store.Load(_store.Contains(HeadName) ? HeadName : EmbedName);
     public Tensor LoadFinalNorm() => _store.Load(NormName);
 
-    public DecoderLayerWeights LoadLayer(int index)
+    public DecoderLayerWeights LoadLayer(int index) => LoadLayer(index, t => t);
+
+    public DecoderLayerWeights LoadLayer(int index, Device device, ScalarType dtype) => LoadLayer(index, t =>
+    {
+        using (t) return t.to(dtype, device);
+    });
+
+    private DecoderLayerWeights LoadLayer(int index, Func<Tensor, Tensor> convert)
     {
         var p = $"model.layers.{index}.";
-        Tensor L(string s) => _store.Load(p + s);
-        Tensor? B(string s) => _store.Contains(p + s) ? _store.Load(p + s) : null;
+        Tensor L(string s) => convert(_store.Load(p + s));
+        Tensor? B(string s) => _store.Contains(p + s) ? convert(_store.Load(p + s)) : null;
         return new DecoderLayerWeights
         {
             InputNorm = L("input_layernorm.weight"),

@@ -20,4 +20,14 @@ public interface IModelSource : IDisposable
     /// <summary>The output projection [vocab, hidden]; the embedding when tied.</summary>
     Tensor LoadLmHead();
     DecoderLayerWeights LoadLayer(int index);
+
+    /// <summary>
+    /// Layer <paramref name="index"/> in <paramref name="dtype"/> on <paramref name="device"/>. Sources that read tensor by
+    /// tensor convert each as it is read, so the stored copy of a whole layer never sits beside the converted one.
+    /// </summary>
+    DecoderLayerWeights LoadLayer(int index, Device device, ScalarType dtype)
+    {
+        using var raw = LoadLayer(index);
+        return raw.To(device, dtype);
+    }
 }

@@ -57,21 +57,10 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Func<Tensor> e
             }
             else
             {
-                using var raw = source.LoadLayer(p);
-                w = raw.To(compute.Device, compute.DType);
+                w = source.LoadLayer(p, compute.Device, compute.DType);
                 c = config.Layers[p];
             }
-            using (w)
-            {
-                var next = timings.Time("calibration forward", () => _states.Select(h =>
-                {
-                    passes.Add();
-                    return DecoderLayer.Forward(h, w, c, config, rope);
-                }).ToList());
-                Release();
-                _states = next;
-            }
-            _position = p + 1;
+            using (w) Step(w, c);
         }
         return _states;
     }
@@ -84,14 +73,20 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Func<Tensor> e
     {
         if (_states is null || _position != l) return;
         using var w = stored.To(compute.Device, compute.DType);
-        var next = timings.Time("calibration forward", () => _states.Select(h =>
+        Step(w, prunedConfig);
+    }
+
+    /// <summary>Runs the states through one layer: they then hold the next layer's inputs.</summary>
+    private void Step(DecoderLayerWeights w, DecoderLayerConfig c)
+    {
+        var next = timings.Time("calibration forward", () => _states!.Select(h =>
         {
             passes.Add();
-            return DecoderLayer.Forward(h, w, prunedConfig, config, rope);
+            return DecoderLayer.Forward(h, w, c, config, rope);
         }).ToList());
         Release();
         _states = next;
-        _position = l + 1;
+        _position++;
     }
 
     private void Release()
