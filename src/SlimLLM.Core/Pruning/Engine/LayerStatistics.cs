@@ -108,7 +108,7 @@ internal static class LayerStatisticsComputer
     {
         int d = config.HiddenSize, hd = config.HeadDim, heads = layer.NumHeads, groups = layer.NumKeyValueHeads;
         var outputs = new List<Tensor>(inputs.Count);
-        using HeadOutputMoments? fit = statistics ? new(heads * hd) : null, held = statistics ? new(heads * hd) : null;
+        using HeadOutputMoments? fit = statistics ? new(heads * hd) : null, held = statistics && fitBatches < inputs.Count ? new(heads * hd) : null;
         ChannelMomentStats? input = statistics ? new(d) : null, headOutput = statistics ? new(heads * hd) : null;
         for (int b = 0; b < inputs.Count; b++)
         {
@@ -129,7 +129,7 @@ internal static class LayerStatisticsComputer
         var stats = new AttentionStatistics
         {
             Fit = UnitContributionStats.FromHeadOutputMoments(fit!, w.O, groups),
-            Held = held!.Count > 0 ? UnitContributionStats.FromHeadOutputMoments(held, w.O, groups) : new UnitContributionStats(groups, d),
+            Held = held is { Count: > 0 } ? UnitContributionStats.FromHeadOutputMoments(held, w.O, groups) : new UnitContributionStats(groups, d),
             Input = input!, HeadOutput = headOutput!,
         };
         return (stats, kept);

@@ -34,6 +34,7 @@ public sealed class PhaseTimings
     public T Time<T>(string phase, Func<T> work)
     {
         if (_open.TryPeek(out var outer)) outer.Clock.Stop();
+        Trace("begin", phase);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         _open.Push((phase, clock));
         try { return work(); }
@@ -41,11 +42,21 @@ public sealed class PhaseTimings
         {
             _open.Pop();
             Add(phase, clock.Elapsed.TotalSeconds);
+            Trace("end", phase);
             if (_open.TryPeek(out var resumed)) resumed.Clock.Start();
         }
     }
 
     public void Time(string phase, Action work) => Time(phase, () => { work(); return 0; });
+
+    private static readonly bool TraceMemory = Environment.GetEnvironmentVariable("SLIMLLM_TRACE_MEMORY") == "1";
+
+    /// <summary>SLIMLLM_TRACE_MEMORY=1: one stderr line per phase boundary with the resident and peak memory, to find where memory goes.</summary>
+    private static void Trace(string edge, string phase)
+    {
+        if (TraceMemory)
+            Console.Error.WriteLine($"[memory] {edge} {phase}: rss {Diagnostics.ProcessMemory.ResidentBytes() / 1e6:F0} MB, peak {Diagnostics.ProcessMemory.PeakResidentBytes() / 1e6:F0} MB");
+    }
 
     public IReadOnlyDictionary<string, double> Snapshot() => new Dictionary<string, double>(_seconds);
 }

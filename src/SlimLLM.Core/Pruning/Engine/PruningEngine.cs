@@ -129,8 +129,10 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                         attention.Holistic?.FinalObjective, attention.Holistic?.Swaps.Count ?? 0, attention.RidgeStrength, ffn.RidgeStrength);
                 }
                 // The stored (checkpoint-dtype) weights are what the next layer sees, with or without the cache.
+                // The dense layer goes first (the pruned one holds copies, or aliases that keep what they need): one dense
+                // layer resident at a time, never beside both the pruned layer and its stored copy.
+                w.Dispose();
                 var stored = timings.Time("write", () => { using (pruned) return pruned.To(CPU, storedDtype); });
-                w.Dispose();    // before the next layer's states are computed: one dense layer resident at a time
                 if (!prunedConfig.Equals(planned.Layers[l]))
                     throw new InvalidOperationException($"layer {l} was pruned to {prunedConfig}, not to the planned {planned.Layers[l]}.");
                 var storedHash = sequential ? CacheKey.HashTensors(stored.Named()) : null;
