@@ -208,13 +208,16 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
             {
                 var o = DecoderLayer.Forward(h, w, config.Layers[l], config, hidden.Rope);
                 hidden.Passes.Add();
-                acc.Accumulate(h.reshape(-1, h.shape[2]), o.reshape(-1, o.shape[2]));
+                // The reshaped views share h's storage: disposed here, or h's 16 MB per batch would outlive its disposal.
+                using (NewDisposeScope()) acc.Accumulate(h.reshape(-1, h.shape[2]), o.reshape(-1, o.shape[2]));
                 return o;
             }).ToList());
             forwardSeconds[l] = clock.Elapsed.TotalSeconds;
             foreach (var h in states) h.Dispose();
             states = next;
             similarities[l] = acc.Mean;
+            GC.Collect();   // as in the pruning loop: handles that escaped a scope release their native memory now
+            GC.WaitForPendingFinalizers();
             _progress.Report("dense pass", l + 1, config.NumLayers);
         }
         foreach (var h in states) h.Dispose();
