@@ -47,6 +47,23 @@ public sealed class DecoderLayerWeights : IDisposable
         if (DownBias is not null) yield return ("mlp.down_proj.bias", DownBias);
     }
 
+    /// <summary>
+    /// Builds a layer from tensors found by their Hugging Face suffix (e.g. "self_attn.q_proj.weight"): <paramref name="load"/>
+    /// for the tensors every layer has, <paramref name="loadBias"/> for the biases (null when the layer has none).
+    /// </summary>
+    public static DecoderLayerWeights Load(Func<string, Tensor> load, Func<string, Tensor?> loadBias) => new()
+    {
+        InputNorm = load("input_layernorm.weight"),
+        Q = load("self_attn.q_proj.weight"), QBias = loadBias("self_attn.q_proj.bias"),
+        K = load("self_attn.k_proj.weight"), KBias = loadBias("self_attn.k_proj.bias"),
+        V = load("self_attn.v_proj.weight"), VBias = loadBias("self_attn.v_proj.bias"),
+        O = load("self_attn.o_proj.weight"), OBias = loadBias("self_attn.o_proj.bias"),
+        PostAttentionNorm = load("post_attention_layernorm.weight"),
+        Gate = load("mlp.gate_proj.weight"), GateBias = loadBias("mlp.gate_proj.bias"),
+        Up = load("mlp.up_proj.weight"), UpBias = loadBias("mlp.up_proj.bias"),
+        Down = load("mlp.down_proj.weight"), DownBias = loadBias("mlp.down_proj.bias"),
+    };
+
     public ProjectionBiases Biases => new(QBias is not null, KBias is not null, VBias is not null, OBias is not null,
         GateBias is not null, UpBias is not null, DownBias is not null);
 

@@ -43,20 +43,7 @@ public sealed class HuggingFaceModelSource : IModelSource
     private DecoderLayerWeights LoadLayer(int index, Func<Tensor, Tensor> convert)
     {
         var p = $"model.layers.{index}.";
-        Tensor L(string s) => convert(_store.Load(p + s));
-        Tensor? B(string s) => _store.Contains(p + s) ? convert(_store.Load(p + s)) : null;
-        return new DecoderLayerWeights
-        {
-            InputNorm = L("input_layernorm.weight"),
-            Q = L("self_attn.q_proj.weight"), QBias = B("self_attn.q_proj.bias"),
-            K = L("self_attn.k_proj.weight"), KBias = B("self_attn.k_proj.bias"),
-            V = L("self_attn.v_proj.weight"), VBias = B("self_attn.v_proj.bias"),
-            O = L("self_attn.o_proj.weight"), OBias = B("self_attn.o_proj.bias"),
-            PostAttentionNorm = L("post_attention_layernorm.weight"),
-            Gate = L("mlp.gate_proj.weight"), GateBias = B("mlp.gate_proj.bias"),
-            Up = L("mlp.up_proj.weight"), UpBias = B("mlp.up_proj.bias"),
-            Down = L("mlp.down_proj.weight"), DownBias = B("mlp.down_proj.bias"),
-        };
+        return DecoderLayerWeights.Load(s => convert(_store.Load(p + s)), s => _store.Contains(p + s) ? convert(_store.Load(p + s)) : null);
     }
 
     /// <summary>Checks every expected tensor exists with the shape config.json implies, before any work is done.</summary>

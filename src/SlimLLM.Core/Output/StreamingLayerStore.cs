@@ -49,21 +49,10 @@ public sealed class StreamingLayerStore(string folder, ScalarType storedDtype, l
     public DecoderLayerWeights Get(int layer)
     {
         if (_writer is null || layer >= _added) throw new InvalidOperationException($"layer {layer} has not been written.");
-        var c = _planned!.Layers[layer];
-        Tensor R(string suffix) => _writer.ReadBack($"model.layers.{layer}.{suffix}");
-        Tensor? B(bool present, string suffix) => present ? R(suffix) : null;
-        return new DecoderLayerWeights
-        {
-            InputNorm = R("input_layernorm.weight"),
-            Q = R("self_attn.q_proj.weight"), QBias = B(c.Biases.Q, "self_attn.q_proj.bias"),
-            K = R("self_attn.k_proj.weight"), KBias = B(c.Biases.K, "self_attn.k_proj.bias"),
-            V = R("self_attn.v_proj.weight"), VBias = B(c.Biases.V, "self_attn.v_proj.bias"),
-            O = R("self_attn.o_proj.weight"), OBias = B(c.Biases.O, "self_attn.o_proj.bias"),
-            PostAttentionNorm = R("post_attention_layernorm.weight"),
-            Gate = R("mlp.gate_proj.weight"), GateBias = B(c.Biases.Gate, "mlp.gate_proj.bias"),
-            Up = R("mlp.up_proj.weight"), UpBias = B(c.Biases.Up, "mlp.up_proj.bias"),
-            Down = R("mlp.down_proj.weight"), DownBias = B(c.Biases.Down, "mlp.down_proj.bias"),
-        };
+        var names = LayerTensorLayout.Layer(layer, _planned!.Layers[layer], _planned.HiddenSize, _planned.HeadDim, TensorDTypes.FromScalarType(storedDtype))
+            .Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var p = $"model.layers.{layer}.";
+        return DecoderLayerWeights.Load(s => _writer.ReadBack(p + s), s => names.Contains(p + s) ? _writer.ReadBack(p + s) : null);
     }
 
     public void End(Tensor finalNorm, Tensor? lmHead)

@@ -1,12 +1,7 @@
 using System.Text.Json.Nodes;
+using SlimLLM.Pruning.Engine;
 
 namespace SlimLLM.Tool.Bench;
-
-/// <summary>One decoder layer's times from <c>prune --json</c>: its dense calibration forward and its extra pruning work.</summary>
-public sealed record LayerTiming(int Layer, double ForwardSeconds, double StatisticsSeconds, double SelectionSeconds, double RegressionSeconds)
-{
-    public double ExtraSeconds => StatisticsSeconds + SelectionSeconds + RegressionSeconds;
-}
 
 /// <summary>
 /// The first model object of a <c>slimllm prune --json</c> output. <see cref="PeakRssBytes"/> and <see cref="Layers"/> are
