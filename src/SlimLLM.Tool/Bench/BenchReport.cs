@@ -29,7 +29,7 @@ public sealed record BenchReport(string Machine, IReadOnlyList<BenchResult> Resu
                 var b = Results.FirstOrDefault(r => r.Label == pair.Larger)?.Run;
                 if (a is null || b is null) continue;
                 notes.Add(string.Create(Inv, $"scaling {pair.What}: total {a.TotalSeconds:F2} -> {b.TotalSeconds:F2} s = {b.TotalSeconds / a.TotalSeconds:F2}x, " +
-                                             $"calibration forward + statistics + selection + regression {a.WorkSeconds:F2} -> {b.WorkSeconds:F2} s = {b.WorkSeconds / a.WorkSeconds:F2}x " +
+                                             $"forward passes + statistics + selection + regression {a.WorkSeconds:F2} -> {b.WorkSeconds:F2} s = {b.WorkSeconds / a.WorkSeconds:F2}x " +
                                              $"(linear: {pair.Expected:F2}x)"));
             }
             return notes;

@@ -12,7 +12,9 @@ public static class BenchTable
 
     public const string Legend =
         "times in seconds of tool time (process start-up excluded); passes: calibration forward passes run; " +
-        "extra/fwd: per pruned layer, (statistics + selection + regression) / that layer's calibration forward, mean; " +
+        "stats fwd: the second forward of each pruned layer, on its sequential inputs, that the statistics are taken from; " +
+        "extra/fwd: per pruned layer, (statistics + selection + regression) / that layer's dense calibration forward, mean; " +
+        "+passes/fwd: the same with stats fwd counted as extra; " +
         "fwd GFLOP/s: dense calibration forward (2 x projection weights x tokens + 4 x tokens x seq_len x hidden per layer) / its time";
 
     private static IReadOnlyList<Column> Columns(double? peakTflops) =>
@@ -22,6 +24,7 @@ public static class BenchTable
         new("tokens", false, r => r.Tokens),
         new("load", false, r => Seconds(r.Run.Phase("load"))),
         new("calib fwd", false, r => Seconds(r.Run.Phase("calibration forward"))),
+        new("stats fwd", false, r => Seconds(r.Run.Phase("statistics forward"))),
         new("statistics", false, r => Seconds(r.Run.Phase("statistics"))),
         new("selection", false, r => Seconds(r.Run.Phase("selection"))),
         new("regression", false, r => Seconds(r.Run.Phase("regression"))),
@@ -30,6 +33,7 @@ public static class BenchTable
         new("passes", false, r => r.Run.ForwardPasses.ToString(Inv)),
         new("peak RSS", false, r => Bytes(r.Run.PeakRssBytes)),
         new("extra/fwd", false, r => r.Run.ExtraOverForward is double x ? x.ToString("F2", Inv) : "-"),
+        new("+passes/fwd", false, r => r.Run.ExtraWithPassesOverForward is double x ? x.ToString("F2", Inv) : "-"),
         new("fwd GFLOP/s", false, r => Gflops(r.ForwardGflops, peakTflops)),
     ];
 

@@ -23,7 +23,7 @@ public sealed record PruneRun(
     public double? Phase(string name) => Timings.TryGetValue(name, out var t) ? t : null;
 
     /// <summary>Calibration forward plus the pruning work proper (statistics, selection, regression): what scales with layers and tokens.</summary>
-    public double WorkSeconds => new[] { "calibration forward", "statistics", "selection", "regression" }.Sum(p => Phase(p) ?? 0);
+    public double WorkSeconds => new[] { "calibration forward", "statistics forward", "statistics", "selection", "regression" }.Sum(p => Phase(p) ?? 0);
 
     /// <summary>Summed per-layer dense calibration forward seconds; null without per-layer times.</summary>
     public double? LayerForwardSeconds => Layers is { Count: > 0 } l ? l.Sum(x => x.ForwardSeconds) : null;
@@ -36,10 +36,26 @@ public sealed record PruneRun(
     {
         get
         {
-            var pruned = Layers?.Where(l => l.ExtraSeconds > 0 && l.ForwardSeconds > 0).ToList();
+            var pruned = PrunedLayers;
             return pruned is { Count: > 0 } ? pruned.Average(l => l.ExtraSeconds / l.ForwardSeconds) : null;
         }
     }
+
+    /// <summary>
+    /// As <see cref="ExtraOverForward"/> with the statistics passes counted as extra too; null as there, or when the tool that
+    /// ran did not report the passes apart (an older tool counted them inside statistics).
+    /// </summary>
+    public double? ExtraWithPassesOverForward
+    {
+        get
+        {
+            var pruned = PrunedLayers;
+            return pruned is { Count: > 0 } && pruned.Any(l => l.StatisticsForwardSeconds > 0)
+                ? pruned.Average(l => l.ExtraWithPassesSeconds / l.ForwardSeconds) : null;
+        }
+    }
+
+    private List<LayerTiming>? PrunedLayers => Layers?.Where(l => l.ExtraSeconds > 0 && l.ForwardSeconds > 0).ToList();
 
     public static PruneRun Parse(string json)
     {
@@ -61,7 +77,8 @@ public sealed record PruneRun(
             n["forward_seconds"]!.GetValue<double>(),
             n["statistics_seconds"]?.GetValue<double>() ?? 0,
             n["selection_seconds"]?.GetValue<double>() ?? 0,
-            n["regression_seconds"]?.GetValue<double>() ?? 0)).ToList();
+            n["regression_seconds"]?.GetValue<double>() ?? 0,
+            n["statistics_forward_seconds"]?.GetValue<double>() ?? 0)).ToList();
         return new PruneRun(
             model["name"]?.GetValue<string>() ?? "",
             model["forward_passes"]?.GetValue<long>() ?? 0,

@@ -108,7 +108,8 @@ public static class PruneOutput
                     evaluation = r.Evaluation.Select(e => new { text = e.Text, dense_perplexity = e.DensePerplexity, pruned_perplexity = e.PrunedPerplexity }),
                     layers = (r.LayerTimings ?? []).Select(l => new
                     {
-                        layer = l.Layer, forward_seconds = l.ForwardSeconds, statistics_seconds = l.StatisticsSeconds,
+                        layer = l.Layer, forward_seconds = l.ForwardSeconds, statistics_forward_seconds = l.StatisticsForwardSeconds,
+                        statistics_seconds = l.StatisticsSeconds,
                         selection_seconds = l.SelectionSeconds, regression_seconds = l.RegressionSeconds,
                     }),
                     peak_rss_bytes = SlimLLM.Diagnostics.ProcessMemory.PeakResidentBytes(),

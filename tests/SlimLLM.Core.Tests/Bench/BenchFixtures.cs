@@ -13,15 +13,15 @@ internal static class BenchFixtures
           "parameters":{"before":1,"after":1},"evaluation":[]}]}
         """;
 
-    /// <summary>Layers 0 and 1 pruned (extra/forward 2.0 and 1.0), layer 2 not (no extra work).</summary>
+    /// <summary>Layers 0 and 1 pruned (extra/forward 2.0 and 1.0; with the statistics passes 3.0 and 1.5), layer 2 not (no extra work).</summary>
     public const string WithNewFields = """
         {"models":[{"name":"pruned","output":"/tmp/pruned","forward_passes":28,"cache":{"hits":0,"misses":5},
-          "timings":{"load":0.25,"calibration forward":2.5,"cache":0.001,"statistics":3.25,"selection":0.5,"regression":0.25,
-                     "write":1.25,"fingerprint":0.0,"total_seconds":8.0},
+          "timings":{"load":0.25,"calibration forward":2.5,"cache":0.001,"statistics forward":1.5,"statistics":3.25,"selection":0.5,
+                     "regression":0.25,"write":1.25,"fingerprint":0.0,"total_seconds":9.5},
           "parameters":{"before":1,"after":1},"evaluation":[],
           "peak_rss_bytes":1234567890,
-          "layers":[{"layer":0,"forward_seconds":1.0,"statistics_seconds":1.5,"selection_seconds":0.25,"regression_seconds":0.25},
-                    {"layer":1,"forward_seconds":1.0,"statistics_seconds":1.0,"selection_seconds":0.0,"regression_seconds":0.0},
+          "layers":[{"layer":0,"forward_seconds":1.0,"statistics_forward_seconds":1.0,"statistics_seconds":1.5,"selection_seconds":0.25,"regression_seconds":0.25},
+                    {"layer":1,"forward_seconds":1.0,"statistics_forward_seconds":0.5,"statistics_seconds":1.0,"selection_seconds":0.0,"regression_seconds":0.0},
                     {"layer":2,"forward_seconds":0.5,"statistics_seconds":0.0,"selection_seconds":0.0,"regression_seconds":0.0}]}]}
         """;
 

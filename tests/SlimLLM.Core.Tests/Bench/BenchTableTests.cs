@@ -9,10 +9,10 @@ public class BenchTableTests
     {
         var text = BenchTable.Format([BenchFixtures.Result("llama-7b L3", BenchFixtures.WithNewFields), BenchFixtures.Result("old tool", BenchFixtures.WithoutNewFields, 16)], markdown: false);
         Assert.Equal(
-            "case         shape                tokens  load  calib fwd  statistics  selection  regression  write  total  passes  peak RSS  extra/fwd  fwd GFLOP/s\n" +
-            "-----------  -------------------  ------  ----  ---------  ----------  ---------  ----------  -----  -----  ------  --------  ---------  -----------\n" +
-            "llama-7b L3  3x4096/11008, 32/32  32x128  0.25       2.50        3.25       0.50        0.25   1.25   8.00      28   1.23 GB       1.50       1999.7\n" +
-            "old tool     3x4096/11008, 32/32  16x128  0.25       2.50        3.25       0.50        0.25   1.25   8.00      28         -          -            -\n",
+            "case         shape                tokens  load  calib fwd  stats fwd  statistics  selection  regression  write  total  passes  peak RSS  extra/fwd  +passes/fwd  fwd GFLOP/s\n" +
+            "-----------  -------------------  ------  ----  ---------  ---------  ----------  ---------  ----------  -----  -----  ------  --------  ---------  -----------  -----------\n" +
+            "llama-7b L3  3x4096/11008, 32/32  32x128  0.25       2.50       1.50        3.25       0.50        0.25   1.25   9.50      28   1.23 GB       1.50         2.25       1999.7\n" +
+            "old tool     3x4096/11008, 32/32  16x128  0.25       2.50          -        3.25       0.50        0.25   1.25   8.00      28         -          -            -            -\n",
             text);
     }
 
@@ -21,9 +21,9 @@ public class BenchTableTests
     {
         var md = BenchTable.Format([BenchFixtures.Result("llama-7b L3", BenchFixtures.WithNewFields)], markdown: true, peakTflops: 4);
         Assert.Equal(
-            "| case | shape | tokens | load | calib fwd | statistics | selection | regression | write | total | passes | peak RSS | extra/fwd | fwd GFLOP/s |\n" +
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" +
-            "| llama-7b L3 | 3x4096/11008, 32/32 | 32x128 | 0.25 | 2.50 | 3.25 | 0.50 | 0.25 | 1.25 | 8.00 | 28 | 1.23 GB | 1.50 | 1999.7 (50%) |\n",
+            "| case | shape | tokens | load | calib fwd | stats fwd | statistics | selection | regression | write | total | passes | peak RSS | extra/fwd | +passes/fwd | fwd GFLOP/s |\n" +
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" +
+            "| llama-7b L3 | 3x4096/11008, 32/32 | 32x128 | 0.25 | 2.50 | 1.50 | 3.25 | 0.50 | 0.25 | 1.25 | 9.50 | 28 | 1.23 GB | 1.50 | 2.25 | 1999.7 (50%) |\n",
             md);
     }
 
@@ -44,7 +44,7 @@ public class BenchTableTests
             [new ScalingPair("layers 4 -> 8", "scaling L4", "scaling L8", 2.0)]);
         Assert.Equal([
             "rebuild: cache-hit run 0.50 s tool time (goal < 1 s: met), 0 forward passes, cache 0 hits / 5 misses",
-            "scaling layers 4 -> 8: total 4.00 -> 8.00 s = 2.00x, calibration forward + statistics + selection + regression 6.50 -> 6.50 s = 1.00x (linear: 2.00x)",
+            "scaling layers 4 -> 8: total 4.00 -> 8.00 s = 2.00x, forward passes + statistics + selection + regression 6.50 -> 6.50 s = 1.00x (linear: 2.00x)",
         ], report.Notes);
         var text = report.Render(markdown: false);
         Assert.StartsWith("machine: test\n\ncase ", text);

@@ -17,6 +17,7 @@ public class PruneRunTests
         Assert.Null(run.PeakRssBytes);
         Assert.Null(run.Layers);
         Assert.Null(run.ExtraOverForward);
+        Assert.Null(run.ExtraWithPassesOverForward);
         Assert.Null(run.LayerForwardSeconds);
     }
 
@@ -30,7 +31,10 @@ public class PruneRunTests
         Assert.Equal(2.5, run.LayerForwardSeconds);
         // (2.0 / 1.0 + 1.0 / 1.0) / 2: layer 2 did no extra work, so it was not pruned and does not count.
         Assert.Equal(1.5, run.ExtraOverForward);
-        Assert.Equal(8.0, run.Raw["timings"]!["total_seconds"]!.GetValue<double>());
+        // (3.0 / 1.0 + 1.5 / 1.0) / 2 with the statistics passes counted as extra.
+        Assert.Equal(2.25, run.ExtraWithPassesOverForward);
+        Assert.Equal(1.5 + 2.5 + 3.25 + 0.5 + 0.25, run.WorkSeconds);
+        Assert.Equal(9.5, run.Raw["timings"]!["total_seconds"]!.GetValue<double>());
     }
 
     [Fact]

@@ -74,6 +74,24 @@ public class PruningEngineTests
     }
 
     [Fact]
+    public void Every_layer_reports_its_forward_its_statistics_passes_and_its_extra_work_apart()
+    {
+        using var source = ModelLoader.Open(TestData.Stories260KGguf);
+        // Four of five layers pruned: the fifth does no pruning work, but its dense forward is still timed.
+        using var r = Prune(source, new PruneSettings { Ratio = new RatioSpec(MeanRatio: 0.3, PrunedLayers: 4) });
+        Assert.Equal([0, 1, 2, 3, 4], r.LayerTimings.Select(l => l.Layer));
+        Assert.All(r.LayerTimings, l => Assert.True(l.ForwardSeconds > 0));
+        var pruned = r.LayerTimings.Where(l => r.Decisions[l.Layer].Ratio > 0).ToList();
+        Assert.Equal(4, pruned.Count);
+        Assert.All(pruned, l => Assert.True(l.StatisticsForwardSeconds > 0 && l.StatisticsSeconds > 0 && l.SelectionSeconds > 0));
+        Assert.All(r.LayerTimings.Except(pruned), l => Assert.Equal(0, l.ExtraWithPassesSeconds));
+        // The layers' passes are timed apart from the statistics, and the phases add up: nothing is counted twice.
+        var t = r.Timings.Seconds;
+        Assert.Equal(t["statistics forward"], r.LayerTimings.Sum(l => l.StatisticsForwardSeconds), 9);
+        Assert.Equal(t["statistics"], r.LayerTimings.Sum(l => l.StatisticsSeconds), 9);
+    }
+
+    [Fact]
     public void Pruning_is_deterministic_for_a_fixed_seed_and_changes_with_the_seed()
     {
         using var dir = TestData.NewTempDir();

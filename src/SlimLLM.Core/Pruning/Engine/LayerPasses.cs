@@ -16,7 +16,7 @@ internal sealed class LayerPasses(DecoderLayerWeights dense, DecoderLayerConfig 
     /// <summary>Pass A with statistics (the caller times it).</summary>
     public AttentionStatistics AttentionStatistics()
     {
-        var (stats, heads) = LayerStatisticsComputer.Attention(dense, layer, config, inputs(), fitBatches, rope, passes, statistics: true);
+        var (stats, heads) = LayerStatisticsComputer.Attention(dense, layer, config, inputs(), fitBatches, rope, passes, timings, statistics: true);
         _headOutputs?.Dispose();
         _headOutputs = heads;
         return stats!;
@@ -25,7 +25,7 @@ internal sealed class LayerPasses(DecoderLayerWeights dense, DecoderLayerConfig 
     /// <summary>Pass B with statistics and channel scores (the caller times it); runs pass A first if needed.</summary>
     public FfnStatistics FfnStatistics(DecoderLayerWeights attention, Tensor? keptHeadColumns)
     {
-        var (stats, acts) = LayerStatisticsComputer.Ffn(attention, keptHeadColumns, HeadOutputs(), dense, config, inputs(), passes, statistics: true);
+        var (stats, acts) = LayerStatisticsComputer.Ffn(attention, keptHeadColumns, HeadOutputs(), dense, config, inputs(), passes, timings, statistics: true);
         ReleaseHeadOutputs();
         _activations?.Dispose();
         _activations = acts;
@@ -36,7 +36,7 @@ internal sealed class LayerPasses(DecoderLayerWeights dense, DecoderLayerConfig 
     public FfnActivations FfnActivations(DecoderLayerWeights attention, Tensor? keptHeadColumns) =>
         _activations ??= timings.Time("statistics", () =>
         {
-            var acts = LayerStatisticsComputer.Ffn(attention, keptHeadColumns, HeadOutputs(), dense, config, inputs(), passes, statistics: false).Activations;
+            var acts = LayerStatisticsComputer.Ffn(attention, keptHeadColumns, HeadOutputs(), dense, config, inputs(), passes, timings, statistics: false).Activations;
             ReleaseHeadOutputs();
             return acts;
         });
@@ -52,7 +52,7 @@ internal sealed class LayerPasses(DecoderLayerWeights dense, DecoderLayerConfig 
     }
 
     private BatchTensors HeadOutputs() =>
-        _headOutputs ??= LayerStatisticsComputer.Attention(dense, layer, config, inputs(), fitBatches, rope, passes, statistics: false).HeadOutputs;
+        _headOutputs ??= LayerStatisticsComputer.Attention(dense, layer, config, inputs(), fitBatches, rope, passes, timings, statistics: false).HeadOutputs;
 
     private void ReleaseHeadOutputs()
     {

@@ -102,9 +102,15 @@ internal sealed class FfnActivations(BatchTensors activations, BatchTensors outp
 /// </summary>
 internal static class LayerStatisticsComputer
 {
+    /// <summary>
+    /// The phase the layer computations of passes A and B are timed under: a second forward of the layer on its sequential
+    /// inputs (the statistics are taken from it), apart from the statistics accumulated on its results.
+    /// </summary>
+    public const string ForwardPhase = "statistics forward";
+
     /// <summary>Pass A: the head outputs of every batch, and (when <paramref name="statistics"/>) the attention statistics.</summary>
     public static (AttentionStatistics? Stats, BatchTensors HeadOutputs) Attention(DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config,
-        IReadOnlyList<Tensor> inputs, int fitBatches, RotaryEmbedding rope, Counter passes, bool statistics)
+        IReadOnlyList<Tensor> inputs, int fitBatches, RotaryEmbedding rope, Counter passes, PhaseTimings timings, bool statistics)
     {
         int d = config.HiddenSize, hd = config.HeadDim, heads = layer.NumHeads, groups = layer.NumKeyValueHeads;
         var outputs = new List<Tensor>(inputs.Count);
@@ -113,8 +119,11 @@ internal static class LayerStatisticsComputer
         for (int b = 0; b < inputs.Count; b++)
         {
             using var scope = NewDisposeScope();
-            var h = DecoderLayer.RmsNorm(inputs[b], w.InputNorm, config.RmsNormEps);
-            var x = DecoderLayer.HeadOutputs(h, w, layer, config, rope);
+            var (h, x) = timings.Time(ForwardPhase, () =>
+            {
+                var h = DecoderLayer.RmsNorm(inputs[b], w.InputNorm, config.RmsNormEps);
+                return (h, DecoderLayer.HeadOutputs(h, w, layer, config, rope));
+            });
             passes.Add();
             if (statistics)
             {
@@ -143,7 +152,7 @@ internal static class LayerStatisticsComputer
     /// <param name="keptHeadColumns">The columns of X that <paramref name="attention"/>'s o_proj reads (null: all).</param>
     /// <param name="dense">The dense layer (its FFN weights and norms).</param>
     public static (FfnStatistics? Stats, FfnActivations Activations) Ffn(DecoderLayerWeights attention, Tensor? keptHeadColumns, BatchTensors headOutputs,
-        DecoderLayerWeights dense, ModelConfig config, IReadOnlyList<Tensor> inputs, Counter passes, bool statistics)
+        DecoderLayerWeights dense, ModelConfig config, IReadOnlyList<Tensor> inputs, Counter passes, PhaseTimings timings, bool statistics)
     {
         int d = config.HiddenSize, m = (int)dense.Gate.shape[0];
         ChannelMomentStats? input = statistics ? new(d) : null, activation = statistics ? new(m) : null;
@@ -152,12 +161,15 @@ internal static class LayerStatisticsComputer
         for (int b = 0; b < inputs.Count; b++)
         {
             using var scope = NewDisposeScope();
-            var x = headOutputs[b].flatten(2);
-            if (keptHeadColumns is not null) x = x.index_select(2, keptHeadColumns);
-            var mid = inputs[b] + F.linear(x, attention.O, attention.OBias);
-            var f = DecoderLayer.RmsNorm(mid, dense.PostAttentionNorm, config.RmsNormEps);
-            var a = DecoderLayer.FeedForwardActivation(f, dense);
-            var y = F.linear(a, dense.Down);
+            var (f, a, y) = timings.Time(ForwardPhase, () =>
+            {
+                var x = headOutputs[b].flatten(2);
+                if (keptHeadColumns is not null) x = x.index_select(2, keptHeadColumns);
+                var mid = inputs[b] + F.linear(x, attention.O, attention.OBias);
+                var f = DecoderLayer.RmsNorm(mid, dense.PostAttentionNorm, config.RmsNormEps);
+                var a = DecoderLayer.FeedForwardActivation(f, dense);
+                return (f, a, F.linear(a, dense.Down));
+            });
             passes.Add();
             if (statistics)
             {
@@ -182,22 +194,24 @@ internal static class LayerStatisticsComputer
     public static (ScaleBias Fit, double? RidgeStrength) FitFfnRecovery(FfnActivations acts, Tensor wDown, long[] kept, int fitBatches, RecoveryMethod method)
     {
         int d = (int)wDown.shape[0];
+        int batches = acts.Activations.Values.Count;
         using var fit = new PerDimRegressionStats(d);
         using var held = new PerDimRegressionStats(d);
-        using var all = new PerDimRegressionStats(d);
+        // The sums over all batches are only needed beside fit's when some are held out (otherwise they are fit's).
+        using var all = fitBatches < batches ? new PerDimRegressionStats(d) : null;
         using var idx = tensor(kept, ScalarType.Int64, wDown.device);
         using var wKept = wDown.index_select(1, idx);
-        for (int b = 0; b < acts.Activations.Values.Count; b++)
+        for (int b = 0; b < batches; b++)
         {
             using var scope = NewDisposeScope();
             var x = F.linear(acts.Activations[b].index_select(-1, idx), wKept);
             var y = acts.Outputs[b];
             (b < fitBatches ? fit : held).Accumulate(x, y);
-            all.Accumulate(x, y);
+            all?.Accumulate(x, y);
         }
         if (held.Count == 0) return (LinearRecovery.Fit(fit, method == RecoveryMethod.Ridge ? RecoveryMethod.Regression : method), null);
-        if (method != RecoveryMethod.Ridge) return (LinearRecovery.Fit(all, method), null);
+        if (method != RecoveryMethod.Ridge) return (LinearRecovery.Fit(all!, method), null);
         var choice = LinearRecovery.ChooseRidgeStrength(fit, held);
-        return (LinearRecovery.Fit(all, RecoveryMethod.Ridge, choice.Strength), choice.Strength);
+        return (LinearRecovery.Fit(all!, RecoveryMethod.Ridge, choice.Strength), choice.Strength);
     }
 }

@@ -49,30 +49,41 @@ public sealed class PhaseTimings
 
     public void Time(string phase, Action work) => Time(phase, () => { work(); return 0; });
 
-    private static readonly bool TraceMemory = Environment.GetEnvironmentVariable("SLIMLLM_TRACE_MEMORY") == "1";
+    private static readonly bool Tracing = Environment.GetEnvironmentVariable("SLIMLLM_TRACE") == "1";
+    private static readonly System.Diagnostics.Stopwatch TraceClock = System.Diagnostics.Stopwatch.StartNew();
 
-    /// <summary>SLIMLLM_TRACE_MEMORY=1: one stderr line per phase boundary with the resident and peak memory, to find where memory goes.</summary>
+    /// <summary>
+    /// SLIMLLM_TRACE=1: one stderr line per phase boundary with the seconds since the first timed phase and the resident and
+    /// peak memory, to find where time and memory go inside a layer.
+    /// </summary>
     private static void Trace(string edge, string phase)
     {
-        if (TraceMemory)
-            Console.Error.WriteLine($"[memory] {edge} {phase}: rss {Diagnostics.ProcessMemory.ResidentBytes() / 1e6:F0} MB, peak {Diagnostics.ProcessMemory.PeakResidentBytes() / 1e6:F0} MB");
+        if (Tracing)
+            Console.Error.WriteLine($"[trace] {TraceClock.Elapsed.TotalSeconds,9:F3} s {edge} {phase}: rss {Diagnostics.ProcessMemory.ResidentBytes() / 1e6:F0} MB, peak {Diagnostics.ProcessMemory.PeakResidentBytes() / 1e6:F0} MB");
     }
 
     public IReadOnlyDictionary<string, double> Snapshot() => new Dictionary<string, double>(_seconds);
 }
 
 /// <summary>
-/// One layer's share of the work: its dense calibration forward (the similarity pass) and the extra work the pruning adds
-/// (statistics passes, selection, regression), in seconds. Zero where a cache hit skipped the work.
+/// One layer's share of the work, in seconds: its dense calibration forward (the similarity pass), the second forward of
+/// the layer on its sequential inputs that the statistics are taken from (passes A and B), and the work the pruning adds
+/// (statistics, selection, regression). Zero where a cache hit skipped the work.
 /// </summary>
-public sealed record LayerTiming(int Layer, double ForwardSeconds, double StatisticsSeconds, double SelectionSeconds, double RegressionSeconds)
+public sealed record LayerTiming(int Layer, double ForwardSeconds, double StatisticsSeconds, double SelectionSeconds, double RegressionSeconds,
+    double StatisticsForwardSeconds = 0)
 {
+    /// <summary>Statistics + selection + regression: the pruning work proper, without the passes it reads.</summary>
     public double ExtraSeconds => StatisticsSeconds + SelectionSeconds + RegressionSeconds;
+
+    /// <summary><see cref="ExtraSeconds"/> plus the statistics passes: everything a layer costs beyond its dense forward, but for
+    /// the step to the next layer's inputs.</summary>
+    public double ExtraWithPassesSeconds => StatisticsForwardSeconds + ExtraSeconds;
 
     public static LayerTiming Between(int layer, double forwardSeconds, IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after)
     {
         double D(string phase) => after.GetValueOrDefault(phase) - before.GetValueOrDefault(phase);
-        return new LayerTiming(layer, forwardSeconds, D("statistics"), D("selection"), D("regression"));
+        return new LayerTiming(layer, forwardSeconds, D("statistics"), D("selection"), D("regression"), D(LayerStatisticsComputer.ForwardPhase));
     }
 }
 
