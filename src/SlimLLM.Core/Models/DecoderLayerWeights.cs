@@ -83,6 +83,32 @@ public sealed class DecoderLayerWeights : IDisposable
         };
     }
 
+    /// <summary>The SIMD width (AVX2: 8 floats) the FFN width of a layer that is computed on is rounded up to.</summary>
+    public const int ComputeChannelMultiple = 8;
+
+    /// <summary>
+    /// This layer on <paramref name="device"/> in <paramref name="dtype"/> for running it (never for storing it): as
+    /// <see cref="To"/>, with the FFN widened by zero channels to a multiple of <see cref="ComputeChannelMultiple"/>. A zero
+    /// channel adds silu(0) * up = 0 to every output, so the outputs are the same; but a CPU GEMM whose output width is not a
+    /// multiple of the SIMD width runs far slower (gate_proj at 8,806 channels took 1.06 s per 1,024 tokens, at 8,808 0.56 s),
+    /// and a pruned FFN width is whatever the ratio made it.
+    /// </summary>
+    public DecoderLayerWeights ToCompute(Device device, ScalarType dtype)
+    {
+        var w = To(device, dtype);
+        long m = w.Gate.shape[0], pad = (ComputeChannelMultiple - m % ComputeChannelMultiple) % ComputeChannelMultiple;
+        if (pad == 0) return w;
+        Tensor Rows(Tensor t) { using (t) return nn.functional.pad(t, [0, 0, 0, pad]); }
+        Tensor? Bias(Tensor? t) { if (t is null) return null; using (t) return nn.functional.pad(t, [0, pad]); }
+        Tensor Columns(Tensor t) { using (t) return nn.functional.pad(t, [0, pad]); }
+        return new DecoderLayerWeights
+        {
+            InputNorm = w.InputNorm, Q = w.Q, K = w.K, V = w.V, O = w.O, QBias = w.QBias, KBias = w.KBias, VBias = w.VBias, OBias = w.OBias,
+            PostAttentionNorm = w.PostAttentionNorm, Gate = Rows(w.Gate), Up = Rows(w.Up), Down = Columns(w.Down),
+            GateBias = Bias(w.GateBias), UpBias = Bias(w.UpBias), DownBias = w.DownBias,
+        };
+    }
+
     /// <summary>A second handle on the same storage (no copy): disposing either leaves the other valid.</summary>
     public DecoderLayerWeights Alias()
     {

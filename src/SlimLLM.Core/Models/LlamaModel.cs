@@ -48,7 +48,7 @@ public sealed class LlamaModel : IDisposable
         for (int i = 0; i < config.NumLayers; i++)
         {
             using var raw = source.LoadLayer(i);
-            layers.Add(raw.To(device, dtype));
+            layers.Add(raw.ToCompute(device, dtype));
         }
         return new LlamaModel(config, embedding, layers, norm, lmHead, device, dtype, maxPositions ?? Math.Max(config.MaxPositionEmbeddings, 128));
     }

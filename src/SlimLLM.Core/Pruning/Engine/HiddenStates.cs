@@ -52,7 +52,7 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Func<Tensor> e
             if (sequential && _prunedConfigs.Count > p)
             {
                 using var stored = prunedLayers.Get(p);
-                w = stored.To(compute.Device, compute.DType);
+                w = stored.ToCompute(compute.Device, compute.DType);
                 c = _prunedConfigs[p];
             }
             else
@@ -72,7 +72,7 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Func<Tensor> e
     public void AdvanceThrough(int l, DecoderLayerWeights stored, DecoderLayerConfig prunedConfig)
     {
         if (_states is null || _position != l) return;
-        using var w = stored.To(compute.Device, compute.DType);
+        using var w = stored.ToCompute(compute.Device, compute.DType);
         Step(w, prunedConfig);
     }
 

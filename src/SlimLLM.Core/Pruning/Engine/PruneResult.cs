@@ -135,6 +135,6 @@ public static class PruneResultExtensions
         if (!r.WeightsInMemory) throw new InvalidOperationException("The pruned weights were streamed to disk; load the written model instead.");
         var embedding = r.Embedding!.to(dtype, device);
         var lmHead = r.LmHead is null ? embedding.alias() : r.LmHead.to(dtype, device);
-        return new LlamaModel(r.Config, embedding, r.Layers.Select(l => l.To(device, dtype)).ToList(), r.FinalNorm!.to(dtype, device), lmHead, device, dtype, maxPositions);
+        return new LlamaModel(r.Config, embedding, r.Layers.Select(l => l.ToCompute(device, dtype)).ToList(), r.FinalNorm!.to(dtype, device), lmHead, device, dtype, maxPositions);
     }
 }
