@@ -28,6 +28,8 @@ public sealed class PrunedModel
     [DataMember(Name = "forward_passes")] public long ForwardPasses { get; set; }
     [DataMember(Name = "parameters")] public PrunedParameters? Parameters { get; set; }
     [DataMember(Name = "evaluation")] public List<PrunedEvaluation>? Evaluation { get; set; }
+    /// <summary>The local files the prune read (model, calibration and evaluation texts), absolute.</summary>
+    [DataMember(Name = "inputs")] public List<string>? Inputs { get; set; }
 }
 
 [DataContract]

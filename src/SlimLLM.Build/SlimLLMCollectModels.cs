@@ -6,7 +6,8 @@ namespace SlimLLM.Build;
 /// <summary>
 /// Reads the prune stamps and lists every file of every pruned model folder as a Content item for the output, publish and
 /// pack: Link and TargetPath MODELS/NAME/REL, PackagePath contentFiles/any/any/MODELS/NAME/REL. With
-/// <see cref="DeleteStaleStamps"/>, only deletes stamps whose model folders are gone, so the prune runs again.
+/// <see cref="DeleteStaleStamps"/>, only deletes stamps whose model folders are gone or whose input files (model,
+/// calibration and evaluation texts) changed, so the prune runs again.
 /// </summary>
 public sealed class SlimLLMCollectModels : Microsoft.Build.Utilities.Task
 {
@@ -36,6 +37,11 @@ public sealed class SlimLLMCollectModels : Microsoft.Build.Utilities.Task
                 if (stamp.Models.Any(m => !Directory.Exists(m.Value)))
                 {
                     Log.LogMessage(MessageImportance.Normal, "SlimLLM: a pruned model folder listed in {0} is gone; pruning again.", stampPath);
+                    File.Delete(stampPath);
+                }
+                else if (stamp.ChangedInput() is string changed)
+                {
+                    Log.LogMessage(MessageImportance.High, "SlimLLM: {0} changed since the last prune; pruning again.", changed);
                     File.Delete(stampPath);
                 }
                 continue;

@@ -135,8 +135,9 @@ public sealed class SlimLLMPrune : ToolTask
             item.SetMetadata("ModelName", m.Name);
             return (ITaskItem)item;
         }).ToArray();
+        var inputs = result.Models.SelectMany(m => m.Inputs ?? new List<string>()).Distinct(StringComparer.Ordinal).Select(InputFile.Of).ToList();
         new PruneStamp(PruneStamp.ContentHash(Manifest, ToolAssembly),
-            result.Models.Select(m => new KeyValuePair<string, string>(m.Name, m.Output)).ToList()).Write(Stamp);
+            result.Models.Select(m => new KeyValuePair<string, string>(m.Name, m.Output)).ToList(), inputs).Write(Stamp);
         return true;
     }
 

@@ -22,13 +22,13 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
         _log.WriteLine($"dotnet pack SlimLLM.Build ({feed.Configuration}, {feed.Version}): {feed.PackTime.TotalSeconds:F1} s");
     }
 
-    private static string Manifest(double target = 0.2, string evaluate = "", string extraPruning = "") => $"""
+    private static string Manifest(double target = 0.2, string evaluate = "", string extraPruning = "", string? calibration = null) => $"""
         models:
           - name: tiny-slim
             source:
               path: {Paths.Stories260KGguf}
             calibration:
-              files: ["{Paths.TinyStoriesValid}"]
+              files: ["{calibration ?? Paths.TinyStoriesValid}"]
               samples: 8
               seq_len: 64
             pruning:
@@ -105,7 +105,9 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
     [Fact]
     public void Build_prunes_into_the_output_skips_unchanged_rebuilds_reprunes_on_edit_and_clean_removes_it()
     {
-        var dir = NewApp(Manifest());
+        // The calibration text is the project's own file (beside the manifest), so the test can edit it.
+        var dir = NewApp(Manifest(calibration: "calib.txt"));
+        File.WriteAllText(Path.Combine(dir, "calib.txt"), File.ReadAllText(Paths.TinyStoriesValid));
 
         var first = Build(dir);
         Assert.True(first.ExitCode == 0, first.Output);
@@ -141,7 +143,16 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
         // Printed, not asserted: timings belong to benchmarks (this machine's load varies); that the prune target is skipped
         // on an unchanged build is asserted above.
 
-        File.WriteAllText(Path.Combine(dir, "slimllm.yaml"), Manifest(target: 0.4));
+        // An edited calibration text is an input too (the manifest only names it): the model is pruned again, once.
+        File.AppendAllText(Path.Combine(dir, "calib.txt"), "\nOnce upon a time, a small robot learned to count the stars.\n");
+        var recalibrated = Build(dir, "--no-restore");
+        Assert.True(recalibrated.ExitCode == 0, recalibrated.Output);
+        Assert.Contains("calib.txt changed since the last prune; pruning again.", recalibrated.Output);
+        Assert.Contains("SlimLLM: tiny-slim ->", recalibrated.Output);
+        var settled = Build(dir, "--no-restore", "-v:n");
+        Assert.Contains(PruneTargetSkipped, settled.Output);
+
+        File.WriteAllText(Path.Combine(dir, "slimllm.yaml"), Manifest(target: 0.4, calibration: "calib.txt"));
         var edited = Build(dir);
         Assert.True(edited.ExitCode == 0, edited.Output);
         Assert.Contains("SlimLLM: tiny-slim ->", edited.Output);

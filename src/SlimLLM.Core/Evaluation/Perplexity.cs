@@ -31,6 +31,7 @@ public static class Perplexity
         double nllSum = 0;
         long count = 0;
         using var _ = no_grad();
+        progress?.Report(phase, 0, windows);
         for (int w0 = 0; w0 < windows; w0 += batchSize)
         {
             using var scope = NewDisposeScope();

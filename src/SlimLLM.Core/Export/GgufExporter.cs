@@ -51,6 +51,7 @@ public static class GgufExporter
             }
 
             using (var embedding = source.LoadEmbedding()) Put(LlamaCppTensors.TokenEmbedding, embedding);
+            progress.Report("export", 0, c.NumLayers);
             for (int i = 0; i < c.NumLayers; i++)
             {
                 using var layer = source.LoadLayer(i);

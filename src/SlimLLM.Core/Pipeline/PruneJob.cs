@@ -21,4 +21,17 @@ public sealed record PruneJob
     public string Device { get; init; } = "auto";
     /// <summary>For error messages: the manifest (or command line) the settings came from.</summary>
     public string? SettingsSource { get; init; }
+
+    /// <summary>
+    /// The local files the job reads, as absolute paths: the model (its file, or the files directly in its folder) and the
+    /// calibration and evaluation texts. A build compares them with what it saw at its last prune to know when to prune again.
+    /// (Folders are not tracked: a project folder's time changes with every file created in it.)
+    /// </summary>
+    public IReadOnlyList<string> InputFiles()
+    {
+        var model = Path.GetFullPath(ModelPath);
+        IEnumerable<string> modelFiles = Directory.Exists(model) ? Directory.GetFiles(model).Order(StringComparer.Ordinal) : [model];
+        return modelFiles.Concat(CalibrationFiles.Concat(Evaluate.Select(e => e.Text)).Select(f => Path.GetFullPath(f)))
+            .Distinct(StringComparer.Ordinal).ToList();
+    }
 }

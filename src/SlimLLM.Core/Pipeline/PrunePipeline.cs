@@ -58,7 +58,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
             return new PruneReport(job.Name, job.OutputDir, result.ForwardPasses, new CacheCounters(cache.Hits, cache.Misses), timings,
                 new ParameterSummary(result.DenseConfig.ParameterCount, result.Config.ParameterCount, result.DecoderParametersBefore,
                     result.DecoderParametersAfter, result.TargetReduction, result.AchievedDecoderReduction),
-                summaries, provenance, result.LayerTimings);
+                summaries, provenance, result.LayerTimings, job.InputFiles());
         }
     }
 

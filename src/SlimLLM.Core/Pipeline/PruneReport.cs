@@ -12,7 +12,8 @@ public sealed record PruneReport(
     ParameterSummary Parameters,
     IReadOnlyList<EvaluationSummary> Evaluation,
     Provenance Provenance,
-    IReadOnlyList<SlimLLM.Pruning.Engine.LayerTiming>? LayerTimings = null);
+    IReadOnlyList<SlimLLM.Pruning.Engine.LayerTiming>? LayerTimings = null,
+    IReadOnlyList<string>? Inputs = null);
 
 public sealed record CacheCounters(int Hits, int Misses);
 public sealed record ParameterSummary(long Before, long After, long DecoderBefore, long DecoderAfter, double? TargetReduction, double AchievedDecoderReduction);

@@ -113,6 +113,7 @@ public static class PruneOutput
                         selection_seconds = l.SelectionSeconds, regression_seconds = l.RegressionSeconds,
                     }),
                     peak_rss_bytes = SlimLLM.Diagnostics.ProcessMemory.PeakResidentBytes(),
+                    inputs = r.Inputs ?? [],
                 }),
             });
         }

@@ -74,6 +74,17 @@ public class PruningEngineTests
     }
 
     [Fact]
+    public void Each_phase_is_announced_before_its_first_layer_and_counts_every_layer()
+    {
+        using var source = ModelLoader.Open(TestData.Stories260KGguf);
+        var progress = new RecordingProgress();
+        using var r = new PruningEngine(progress).Run(source, Calibration(source), new PruneSettings { Ratio = new RatioSpec(Target: 0.2) }, Cpu);
+        foreach (var phase in new[] { "dense pass", "pruning layers" })
+            Assert.Equal([0, 1, 2, 3, 4, 5], progress.Reports.Where(p => p.Phase == phase).Select(p => p.Done));
+        Assert.All(progress.Reports, p => Assert.Equal(5, p.Total));
+    }
+
+    [Fact]
     public void Every_layer_reports_its_forward_its_statistics_passes_and_its_extra_work_apart()
     {
         using var source = ModelLoader.Open(TestData.Stories260KGguf);

@@ -70,6 +70,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
             var decisions = new List<LayerDecision>(config.NumLayers);
             var layerTimings = new List<LayerTiming>(config.NumLayers);
             string chain = settings.Mode == CalibrationMode.Sequential ? "embedding" : "dense";
+            _progress.Report("pruning layers", 0, config.NumLayers);
             for (int l = 0; l < config.NumLayers; l++)
             {
                 var before = timings.Snapshot();
@@ -198,6 +199,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
             if (values.Length == config.NumLayers) return values;
         }
         var similarities = new double[config.NumLayers];
+        _progress.Report("dense pass", 0, config.NumLayers);   // announced before the first layer's work, not after it
         var states = hidden.Embedded();
         for (int l = 0; l < config.NumLayers; l++)
         {

@@ -1,8 +1,8 @@
 using SlimLLM.Progress;
 
-namespace SlimLLM.Tests.Compute.Install;
+namespace SlimLLM.Tests.Support;
 
-/// <summary>Keeps every progress report and message, for asserting what an install told its caller.</summary>
+/// <summary>Keeps every progress report and message, for asserting what long work told its caller.</summary>
 internal sealed class RecordingProgress : IProgressReporter
 {
     public List<(string Phase, long Done, long Total)> Reports { get; } = [];
