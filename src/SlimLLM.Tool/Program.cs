@@ -19,6 +19,7 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
 };
 root.Options.Add(BackendStartup.LibTorchOption);
 SlimLLM.Diagnostics.NativeHeap.Configure();
+Signals.Install();
 return ErrorHandling.Run(() =>
 {
     BackendStartup.PreloadIfNamed(args);

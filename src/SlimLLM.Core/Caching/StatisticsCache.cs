@@ -56,7 +56,7 @@ public sealed class StatisticsCache(string root, IProgressReporter? progress = n
         var path = EntryPath(kind, key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // Write without the hash, hash the data region, then write the final entry: simple, and entries are small next to the model.
-        var staging = path + $".{Guid.NewGuid():N}.staging";
+        var staging = path + $".{IO.TempOwner.NewSuffix()}.staging";
         try
         {
             var ordered = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)).ToList();

@@ -17,13 +17,16 @@ namespace SlimLLM.Export;
 public static class GgufExporter
 {
     /// <summary>Opens <paramref name="modelPath"/> (a Hugging Face folder or a .gguf file) and exports it to <paramref name="outPath"/>.</summary>
-    public static GgufExportResult Export(string modelPath, string outPath, GgufOutputType type = GgufOutputType.F16, IProgressReporter? progress = null)
+    /// <param name="modelName">general.name in the file (default: the model's folder or file name).</param>
+    public static GgufExportResult Export(string modelPath, string outPath, GgufOutputType type = GgufOutputType.F16, IProgressReporter? progress = null,
+        string? modelName = null)
     {
         using var source = ModelLoader.Open(modelPath);
-        return Export(source, outPath, type, progress);
+        return Export(source, outPath, type, progress, modelName);
     }
 
-    public static GgufExportResult Export(IModelSource source, string outPath, GgufOutputType type = GgufOutputType.F16, IProgressReporter? progress = null)
+    public static GgufExportResult Export(IModelSource source, string outPath, GgufOutputType type = GgufOutputType.F16, IProgressReporter? progress = null,
+        string? modelName = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentException.ThrowIfNullOrEmpty(outPath);
@@ -33,7 +36,7 @@ public static class GgufExporter
         var architecture = LlamaCppHyperparameters.ArchitectureFor(c);
 
         var metadata = new GgufMetadataBuilder();
-        LlamaCppHyperparameters.Write(metadata, c, architecture, ModelName(source.Path), type);
+        LlamaCppHyperparameters.Write(metadata, c, architecture, modelName ?? ModelName(source.Path), type);
         var vocabularySize = GgufVocabularyMetadata.Write(metadata, source);
         var tensors = LlamaCppTensors.Declare(c, type);
         progress.Info($"GGUF export: architecture {architecture}, {c.NumLayers} layers, {tensors.Count} tensors, weights {type}.");

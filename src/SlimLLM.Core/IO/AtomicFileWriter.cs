@@ -21,7 +21,7 @@ internal sealed unsafe class AtomicFileWriter : IDisposable
         Path = path;
         var full = System.IO.Path.GetFullPath(path);
         var folder = System.IO.Path.GetDirectoryName(full)!;
-        TempPath = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        TempPath = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(full)}.{TempOwner.NewSuffix()}.tmp");
         IoGuard(path, () =>
         {
             Directory.CreateDirectory(folder);

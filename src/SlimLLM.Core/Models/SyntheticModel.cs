@@ -62,6 +62,8 @@ public static class SyntheticModel
                 new(p + "mlp.gate_proj.weight", dt, [shape.Ffn, shape.Hidden]), new(p + "mlp.up_proj.weight", dt, [shape.Ffn, shape.Hidden]),
                 new(p + "mlp.down_proj.weight", dt, [shape.Hidden, shape.Ffn])]);
         }
+        OutputFolderGuard.Check(Path.GetFullPath(outDir), IsSyntheticOutput,
+            [(tokenizerFolder, "the model the tokenizer is taken from"), .. OutputFolderGuard.CommonProtectedPaths()], null);
         using var folder = new AtomicFolder(outDir);
         var generator = new Generator((ulong)seed);
         SafetensorsShardedWriter.Write(folder.TempPath, infos, info =>
@@ -71,10 +73,21 @@ public static class SyntheticModel
             double std = info.Name.Contains("embed_tokens") ? 1.0 : 1.0 / Math.Sqrt(info.Shape[1]);
             return RandomNormal(info.Shape, std, dtype, generator);
         }, null, maxShardBytes);
-        File.WriteAllText(Path.Combine(folder.TempPath, "config.json"), HuggingFaceConfig.ToJson(config).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        var json = HuggingFaceConfig.ToJson(config);
+        json[SyntheticMarker] = true;
+        File.WriteAllText(Path.Combine(folder.TempPath, "config.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         foreach (var f in new[] { "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model" })
             if (File.Exists(Path.Combine(tokenizerFolder, f))) File.Copy(Path.Combine(tokenizerFolder, f), Path.Combine(folder.TempPath, f));
         folder.Commit();
+    }
+
+    /// <summary>The config.json key that marks a synthetic checkpoint (so that synth replaces only folders it wrote).</summary>
+    public const string SyntheticMarker = "slimllm_synthetic";
+
+    private static bool IsSyntheticOutput(string folder)
+    {
+        var config = Path.Combine(folder, "config.json");
+        return File.Exists(config) && File.ReadAllText(config).Contains($"\"{SyntheticMarker}\"", StringComparison.Ordinal);
     }
 
     /// <summary>

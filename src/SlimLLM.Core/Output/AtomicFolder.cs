@@ -1,8 +1,12 @@
+using SlimLLM.IO;
+
 namespace SlimLLM.Output;
 
 /// <summary>
 /// Builds a folder under a temporary name beside its destination and swaps it in at the end, so readers never see a
-/// half-written model: on failure the temporary folder is removed and any previous output is left untouched.
+/// half-written model: on failure the temporary folder is removed and any previous output is left untouched. Whether a
+/// destination may be replaced at all is the caller's decision (<see cref="OutputFolderGuard"/>); the temporary names carry
+/// the owner (<see cref="TempOwner"/>) so that <see cref="StaleTemps"/> can remove what a killed run left.
 /// </summary>
 public sealed class AtomicFolder : IDisposable
 {
@@ -13,7 +17,7 @@ public sealed class AtomicFolder : IDisposable
         Destination = Path.GetFullPath(destination);
         var parent = Path.GetDirectoryName(Destination)!;
         Directory.CreateDirectory(parent);
-        TempPath = Path.Combine(parent, $".{Path.GetFileName(Destination)}.tmp-{Guid.NewGuid():N}");
+        TempPath = Path.Combine(parent, TempPrefix(Destination) + TempOwner.NewSuffix());
         Directory.CreateDirectory(TempPath);
     }
 
@@ -21,21 +25,30 @@ public sealed class AtomicFolder : IDisposable
     /// <summary>Write everything here; it becomes <see cref="Destination"/> on <see cref="Commit"/>.</summary>
     public string TempPath { get; }
 
-    public void Commit()
+    /// <summary>The name prefix of the temporary folders for <paramref name="destination"/> (a hidden name beside it).</summary>
+    public static string TempPrefix(string destination) => $".{Path.GetFileName(Path.TrimEndingDirectorySeparator(destination))}.tmp-";
+    /// <summary>The name prefix under which a replaced folder waits for its deletion.</summary>
+    public static string OldPrefix(string destination) => $".{Path.GetFileName(Path.TrimEndingDirectorySeparator(destination))}.old-";
+
+    public void Commit() => CommitTo(Destination);
+
+    /// <summary>Swaps the folder in at <paramref name="destination"/> (a sibling of <see cref="Destination"/>) instead.</summary>
+    public void CommitTo(string destination)
     {
+        destination = Path.GetFullPath(destination);
         string? old = null;
-        if (Directory.Exists(Destination))
+        if (Directory.Exists(destination))
         {
-            old = Path.Combine(Path.GetDirectoryName(Destination)!, $".{Path.GetFileName(Destination)}.old-{Guid.NewGuid():N}");
-            Directory.Move(Destination, old);
+            old = Path.Combine(Path.GetDirectoryName(destination)!, OldPrefix(destination) + TempOwner.NewSuffix());
+            Directory.Move(destination, old);
         }
         try
         {
-            Directory.Move(TempPath, Destination);
+            Directory.Move(TempPath, destination);
         }
         catch
         {
-            if (old is not null) Directory.Move(old, Destination);
+            if (old is not null) Directory.Move(old, destination);
             throw;
         }
         _committed = true;
@@ -47,7 +60,7 @@ public sealed class AtomicFolder : IDisposable
         if (!_committed) TryDelete(TempPath);
     }
 
-    private static void TryDelete(string path)
+    internal static void TryDelete(string path)
     {
         try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); }
         catch (IOException) { }

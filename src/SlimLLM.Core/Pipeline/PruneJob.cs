@@ -21,6 +21,10 @@ public sealed record PruneJob
     public string Device { get; init; } = "auto";
     /// <summary>For error messages: the manifest (or command line) the settings came from.</summary>
     public string? SettingsSource { get; init; }
+    /// <summary>Also write model.gguf (f16) into the output folder, staged and committed with the rest.</summary>
+    public bool ExportGguf { get; init; }
+    /// <summary>Folders the output must neither be nor contain beyond the model, inputs and cache (e.g. the manifest's folder).</summary>
+    public IReadOnlyList<(string Path, string What)> ProtectedPaths { get; init; } = [];
 
     /// <summary>
     /// The local files the job reads, as absolute paths: the model (its file, or the files directly in its folder) and the

@@ -4,6 +4,7 @@ using SlimLLM.Calibration;
 using SlimLLM.Compute;
 using SlimLLM.Errors;
 using SlimLLM.Evaluation;
+using SlimLLM.Export;
 using SlimLLM.Models;
 using SlimLLM.Output;
 using SlimLLM.Progress;
@@ -12,17 +13,34 @@ using SlimLLM.Pruning.Engine;
 namespace SlimLLM.Pipeline;
 
 /// <summary>
-/// One pruning job end to end: open the model, sample calibration text, prune, write the folder under a temporary name,
-/// evaluate dense and pruned perplexity, write slimllm.json, then swap the folder into place.
+/// One pruning job end to end: check that the output folder may be replaced and lock it, open the model, sample calibration
+/// text, prune, write the folder under a temporary name (weights, config, tokenizer, GGUF when asked, slimllm.json), evaluate
+/// dense and pruned perplexity, then swap the folder into place, or beside it as NAME.rejected when an evaluate gate fails.
 /// </summary>
-public sealed class PrunePipeline(IProgressReporter? progress = null, string? cacheRoot = null)
+public sealed class PrunePipeline(IProgressReporter? progress = null, string? cacheRoot = null, CancellationToken cancel = default)
 {
-    private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
+    private readonly IProgressReporter _progress = new CancellingProgress(progress ?? NullProgress.Instance, cancel);
+
+    /// <summary>Where a model that failed its evaluate gate is put, beside the output it did not replace.</summary>
+    public static string RejectedDir(string outputDir) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputDir)) + ".rejected";
 
     public PruneReport Run(PruneJob job)
     {
         var total = Stopwatch.StartNew();
+        var output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(job.OutputDir));
+        var rejectedDir = RejectedDir(output);
         using var source = ModelLoader.Open(job.ModelPath);
+        var protectedPaths = ProtectedPaths(job, source).ToList();
+        using var outputLock = OutputLock.Acquire(output, _progress, cancel);
+        // Checked under the lock: another run may have just replaced the folder.
+        OutputFolderGuard.Check(output, IsPrunedOutput, protectedPaths, job.SettingsSource);
+        OutputFolderGuard.Check(rejectedDir, IsPrunedOutput, protectedPaths, job.SettingsSource);
+        int swept = StaleTemps.SweepFolder(Path.GetDirectoryName(output)!,
+            [AtomicFolder.TempPrefix(output), AtomicFolder.OldPrefix(output), AtomicFolder.TempPrefix(rejectedDir), AtomicFolder.OldPrefix(rejectedDir)],
+            untaggedAreStale: true);
+        if (cacheRoot is not null) swept += StaleTemps.SweepTree(cacheRoot);
+        if (swept > 0) _progress.Info($"{job.Name}: removed {swept} temporary file(s) or folder(s) left by runs that were killed");
+
         var compute = ComputeDevice.Resolve(job.Device, source.Config.TorchDtype);
         _progress.Info($"{job.Name}: {source.Config.Architecture} from {source.Path}; device {compute.Device} ({compute.Reason})");
 
@@ -31,7 +49,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         var fingerprintClock = Stopwatch.StartNew();
         var fingerprint = cacheRoot is null ? null : ModelFingerprint.Compute(source, cacheRoot);
         var fingerprintSeconds = fingerprintClock.Elapsed.TotalSeconds;
-        using var folder = new AtomicFolder(job.OutputDir);
+        using var folder = new AtomicFolder(output);
         // The weights are written layer by layer while pruning (one layer resident), under temporary names until committed.
         using var store = new StreamingLayerStore(folder.TempPath, PruningEngine.StoredDtype(source.Config), PrunedModelWriter.DefaultMaxShardBytes);
         var result = new PruningEngine(_progress, cache, fingerprint).Run(source, calibration, job.Settings, compute, job.SettingsSource, store);
@@ -39,6 +57,13 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         using (result)
         {
             result.Timings.Time("write", () => PrunedModelWriter.Write(folder.TempPath, source, result));
+            if (job.ExportGguf)
+            {
+                // Staged with the rest: the folder appears with its model.gguf or not at all.
+                var gguf = result.Timings.Time("export", () => GgufExporter.Export(folder.TempPath, Path.Combine(folder.TempPath, "model.gguf"),
+                    GgufOutputType.F16, _progress, ModelName(output)));
+                _progress.Info($"{job.Name}: model.gguf ({gguf.Architecture}, f16, {gguf.FileBytes:N0} bytes)");
+            }
 
             var evaluations = new List<Provenance.EvaluationInfo>();
             var summaries = new List<EvaluationSummary>();
@@ -52,15 +77,33 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
 
             var provenance = Provenance.Create(result, source, calibration, job.CalibrationFiles) with { Evaluation = evaluations };
             File.WriteAllText(Path.Combine(folder.TempPath, "slimllm.json"), provenance.ToJson());
-            folder.Commit();
+            cancel.ThrowIfCancellationRequested();
+            // A model that fails its gate must not replace the output a build or an app uses; it is kept beside it for a look.
+            bool rejected = summaries.Any(s => s.Failed);
+            folder.CommitTo(rejected ? rejectedDir : output);
 
             var timings = new Dictionary<string, double>(result.Timings.Seconds) { ["total_seconds"] = total.Elapsed.TotalSeconds };
-            return new PruneReport(job.Name, job.OutputDir, result.ForwardPasses, new CacheCounters(cache.Hits, cache.Misses), timings,
+            return new PruneReport(job.Name, rejected ? rejectedDir : output, result.ForwardPasses, new CacheCounters(cache.Hits, cache.Misses), timings,
                 new ParameterSummary(result.DenseConfig.ParameterCount, result.Config.ParameterCount, result.DecoderParametersBefore,
                     result.DecoderParametersAfter, result.TargetReduction, result.AchievedDecoderReduction),
-                summaries, provenance, result.LayerTimings, job.InputFiles());
+                summaries, provenance, result.LayerTimings, job.InputFiles()) { Rejected = rejected };
         }
     }
+
+    /// <summary>The marker of a pruned-model folder: slimllm writes slimllm.json into every one, last.</summary>
+    public static bool IsPrunedOutput(string folder) => File.Exists(Path.Combine(folder, "slimllm.json"));
+
+    private IEnumerable<(string, string)> ProtectedPaths(PruneJob job, IModelSource source)
+    {
+        yield return (source.Path, "the model being pruned");
+        foreach (var f in job.InputFiles()) yield return (f, "an input of this run");
+        if (cacheRoot is not null) yield return (cacheRoot, "the statistics cache");
+        foreach (var (path, what) in job.ProtectedPaths) yield return (path, what);
+        foreach (var p in OutputFolderGuard.CommonProtectedPaths()) yield return p;
+    }
+
+    private static string ModelName(string output) =>
+        Path.GetFileNameWithoutExtension(output) is { Length: > 0 } n ? n : "model";
 
     public static CalibrationSet BuildCalibration(PruneJob job, IModelSource source)
     {

@@ -13,7 +13,11 @@ public sealed record PruneReport(
     IReadOnlyList<EvaluationSummary> Evaluation,
     Provenance Provenance,
     IReadOnlyList<SlimLLM.Pruning.Engine.LayerTiming>? LayerTimings = null,
-    IReadOnlyList<string>? Inputs = null);
+    IReadOnlyList<string>? Inputs = null)
+{
+    /// <summary>An evaluate gate failed: <see cref="Output"/> is the NAME.rejected folder beside the output, which was left as it was.</summary>
+    public bool Rejected { get; init; }
+}
 
 public sealed record CacheCounters(int Hits, int Misses);
 public sealed record ParameterSummary(long Before, long After, long DecoderBefore, long DecoderAfter, double? TargetReduction, double AchievedDecoderReduction);

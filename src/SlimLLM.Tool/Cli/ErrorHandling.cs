@@ -2,7 +2,11 @@ using SlimLLM.Errors;
 
 namespace SlimLLM.Tool.Cli;
 
-/// <summary>Turns user mistakes into one-line errors with exit code 2, and bugs into a stack trace with exit code 1.</summary>
+/// <summary>
+/// Every failure ends in one line on stderr: user mistakes and environment failures exit 2 with the cause and the fix,
+/// cancellation exits 130 (SIGINT) or 143 (SIGTERM), and bugs exit 1 with "internal error" and where to report them.
+/// A stack trace is printed only when SLIMLLM_TRACE=1.
+/// </summary>
 public static class ErrorHandling
 {
     public static int Run(Func<int> action)
@@ -20,7 +24,13 @@ public static class ErrorHandling
         catch (Exception e) when (Find<SlimLLMException>(e) is { } user)
         {
             Console.Error.WriteLine($"error: {user.Message}");
+            Trace(e);
             return user.ExitCode;
+        }
+        catch (Exception e) when (Find<OperationCanceledException>(e) is not null && Signals.Received is not null)
+        {
+            Console.Error.WriteLine($"error: cancelled by {(Signals.ExitCode == 143 ? "SIGTERM" : "SIGINT")}; temporary files were removed, complete cache entries kept, the previous output left as it was.");
+            return Signals.ExitCode;
         }
         catch (Exception e) when (IsMissingLibstdcxx(e))
         {
@@ -28,7 +38,51 @@ public static class ErrorHandling
                                     "Run build/setup.sh from the SlimLLM.Build repository (on Debian 12 it installs trixie's libstdc++6), or install a newer libstdc++.");
             return ExitCodes.UserError;
         }
+        catch (Exception e) when (Environmental(e) is { } line)
+        {
+            Console.Error.WriteLine($"error: {line}");
+            Trace(e);
+            return ExitCodes.UserError;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"error: internal error ({e.GetType().Name}: {FirstLine(e.Message)}). This is a bug in slimllm: please report it on the SlimLLM.Build issue tracker " +
+                                    "with the command line and the output of the same command run with SLIMLLM_TRACE=1.");
+            Trace(e);
+            return ExitCodes.InternalError;
+        }
     }
+
+    /// <summary>Failures of the machine rather than of slimllm: disk full, no permission, out of memory.</summary>
+    internal static string? Environmental(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            switch (x)
+            {
+                case IOException io when IsDiskFull(io):
+                    return $"the disk is full ({FirstLine(io.Message)}). Free space on that drive, or point the output (output.dir / --out) or the cache (SLIMLLM_CACHE / --cache-dir) to a larger one.";
+                case UnauthorizedAccessException denied:
+                    return $"permission denied: {FirstLine(denied.Message)} Make the folder writable, or choose another output (output.dir / --out) or cache folder (SLIMLLM_CACHE / --cache-dir).";
+                case IOException io when io.HResult == 30 || io.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase):
+                    return $"the file system is read-only: {FirstLine(io.Message)} Choose a writable output (output.dir / --out) and cache folder (SLIMLLM_CACHE / --cache-dir).";
+                case OutOfMemoryException:
+                    return "out of memory. Lower calibration.samples or calibration.seq_len (or --samples / --seq-len), or run on a machine with more memory.";
+            }
+        }
+        return null;
+    }
+
+    // ENOSPC (28) on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.
+    private static bool IsDiskFull(IOException e) =>
+        (e.HResult & 0xFFFF) is 28 or 0x70 or 0x27 || e.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase);
+
+    private static void Trace(Exception e)
+    {
+        if (Environment.GetEnvironmentVariable("SLIMLLM_TRACE") is "1" or "true") Console.Error.WriteLine(e.ToString());
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     private static T? Find<T>(Exception? e) where T : Exception
     {

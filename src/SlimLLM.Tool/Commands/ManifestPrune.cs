@@ -1,6 +1,5 @@
 using SlimLLM.Caching;
 using SlimLLM.Errors;
-using SlimLLM.Export;
 using SlimLLM.Manifest;
 using SlimLLM.Pipeline;
 using SlimLLM.Sources;
@@ -42,15 +41,10 @@ public static class ManifestPrune
                 OutputDir = spec.OutputDir,
                 Device = deviceOverride is null or "auto" ? spec.Device : deviceOverride,
                 SettingsSource = manifest.Path,
+                ExportGguf = spec.Formats.Contains(OutputFormat.Gguf),
+                ProtectedPaths = [(manifest.Directory, "the manifest's folder"), (manifest.Path, "the manifest")],
             };
-            var report = new PrunePipeline(progress, cacheRoot).Run(job);
-            if (spec.Formats.Contains(OutputFormat.Gguf))
-            {
-                // Written beside the safetensors files, from the folder just committed (the exporter writes atomically too).
-                var gguf = GgufExporter.Export(spec.OutputDir, Path.Combine(spec.OutputDir, "model.gguf"), GgufOutputType.F16, progress);
-                progress.Info($"{spec.Name}: wrote {gguf.Path} ({gguf.Architecture}, f16)");
-            }
-            reports.Add(report);
+            reports.Add(new PrunePipeline(progress, cacheRoot, Signals.Token).Run(job));
         }
         return PruneOutput.Print(reports, json);
     }

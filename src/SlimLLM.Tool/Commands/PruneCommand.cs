@@ -77,7 +77,7 @@ public static class PruneCommand
                 Device = r.GetValue(device)!,
             };
             var cacheRoot = r.GetValue(noCache) ? null : StatisticsCache.ResolveRoot(r.GetValue(cacheDir));
-            var report = new PrunePipeline(new StderrProgress(), cacheRoot).Run(job);
+            var report = new PrunePipeline(new StderrProgress(), cacheRoot, Signals.Token).Run(job);
             return PruneOutput.Print([report], r.GetValue(json));
         });
         return cmd;
@@ -96,6 +96,7 @@ public static class PruneOutput
                 {
                     name = r.Name,
                     output = r.Output,
+                    rejected = r.Rejected,
                     forward_passes = r.ForwardPasses,
                     cache = new { hits = r.Cache.Hits, misses = r.Cache.Misses },
                     timings = r.Timings,
@@ -121,7 +122,7 @@ public static class PruneOutput
         {
             foreach (var r in reports)
             {
-                Console.Out.WriteLine($"{r.Name}: {r.Output}");
+                Console.Out.WriteLine($"{r.Name}: {r.Output}{(r.Rejected ? " (rejected: an evaluate gate failed)" : "")}");
                 Console.Out.WriteLine($"  parameters {r.Parameters.Before:N0} -> {r.Parameters.After:N0} (decoder layers -{r.Parameters.AchievedDecoderReduction:P1}" +
                                       (r.Parameters.TargetReduction is double t ? $", target -{t:P1})" : ")"));
                 foreach (var e in r.Evaluation)
@@ -132,7 +133,8 @@ public static class PruneOutput
         var failed = reports.SelectMany(r => r.Evaluation.Where(e => e.Failed).Select(e => (r, e))).ToList();
         foreach (var (r, e) in failed)
             Console.Error.WriteLine($"error: {r.Name}: perplexity on {e.Text} rose from {e.DensePerplexity:F3} to {e.PrunedPerplexity:F3} " +
-                                    $"({e.PerplexityIncrease:+0.0%}), above the allowed {e.MaxPerplexityIncrease:+0.0%}. Prune less (lower target) or raise max_perplexity_increase.");
+                                    $"({e.PerplexityIncrease:+0.0%}), above the allowed {e.MaxPerplexityIncrease:+0.0%}. The rejected model is in {r.Output}; " +
+                                    "the previous output was left as it was. Prune less (lower target) or raise max_perplexity_increase.");
         return failed.Count > 0 ? ExitCodes.GateFailed : ExitCodes.Success;
     }
 }

@@ -1,3 +1,4 @@
+using SlimLLM.Testing;
 using System.Security.Cryptography;
 using SlimLLM.Calibration;
 using SlimLLM.Compute;
@@ -147,7 +148,7 @@ public class PruningEngineTests
         // A GGUF source leaves a tokenizer.model behind; the folder is a complete model on its own.
         Assert.True(File.Exists(dir.File("slim/tokenizer.model")));
         var again = PerplexityTests_Measure(dir.File("slim"));
-        Assert.Equal(provenance.Evaluation[0].PrunedPerplexity, again, 9);
+        FloatTolerance.AssertRelative(provenance.Evaluation[0].PrunedPerplexity, again);
         using var source = ModelLoader.Open(dir.File("slim"));
         Assert.False(source.Config.IsUniform);
         Assert.Equal(provenance.Parameters.After.Total, source.Config.ParameterCount);
@@ -162,7 +163,7 @@ public class PruningEngineTests
         using var dir = TestData.NewTempDir();
         var output = dir.File("slim");
         Directory.CreateDirectory(output);
-        File.WriteAllText(Path.Combine(output, "previous.txt"), "keep me");
+        File.WriteAllText(Path.Combine(output, "slimllm.json"), "keep me"); // a previous output (its marker) may be replaced
         var job = new PruneJob
         {
             Name = "slim", ModelPath = TestData.TinyStoriesLlama, CalibrationFiles = [TestData.TinyStoriesValid],
@@ -171,8 +172,8 @@ public class PruningEngineTests
         };
         var e = Assert.Throws<SlimLLM.Errors.SlimLLMException>(() => new PrunePipeline().Run(job));
         Assert.Contains("missing.txt", e.Message);
-        Assert.Equal("keep me", File.ReadAllText(Path.Combine(output, "previous.txt")));
-        Assert.Equal([output], Directory.GetFileSystemEntries(dir.Path));
+        Assert.Equal("keep me", File.ReadAllText(Path.Combine(output, "slimllm.json")));
+        Assert.Equal([Path.Combine(dir.Path, ".slim.lock"), output], Directory.GetFileSystemEntries(dir.Path).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public sealed partial class SafetensorsShardedWriter : IDisposable
         {
             if (IsSharded)
             {
-                indexTemp = System.IO.Path.Combine(Folder, $".{SafetensorsStore.IndexFileName}.{Guid.NewGuid():N}.tmp");
+                indexTemp = System.IO.Path.Combine(Folder, $".{SafetensorsStore.IndexFileName}.{TempOwner.NewSuffix()}.tmp");
                 var bytes = IndexJson();
                 AtomicFileWriter.IoGuard(indexPath, () => File.WriteAllBytes(indexTemp, bytes));
             }
