@@ -23,6 +23,7 @@ public static class ExportCommand
                 throw new SlimLLMException(null, $"export format '{r.GetValue(format)}' is not supported.", "Use --format gguf.");
             var outPath = Path.GetFullPath(r.GetValue(output) ?? (Directory.Exists(modelPath) ? Path.Combine(modelPath, "model.gguf")
                 : Path.ChangeExtension(modelPath, ".export.gguf")));
+            RefuseToReplaceAForeignFile(outPath);
             var result = GgufExporter.Export(modelPath, outPath, GgufOutputTypes.Parse(r.GetValue(type)!), new StderrProgress());
             if (r.GetValue(json))
                 Cli.Json.Print(new { path = result.Path, architecture = result.Architecture, type = result.Type.ToString().ToLowerInvariant(),
@@ -32,5 +33,18 @@ public static class ExportCommand
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>An existing --out file is replaced only when it is a GGUF file (an earlier export), never another file.</summary>
+    private static void RefuseToReplaceAForeignFile(string outPath)
+    {
+        if (Directory.Exists(outPath))
+            throw new SlimLLMException(null, $"the output {outPath} is a folder.", "Pass a file name for --out, e.g. model.gguf.");
+        if (!File.Exists(outPath)) return;
+        Span<byte> magic = stackalloc byte[4];
+        using (var f = File.OpenRead(outPath))
+            if (f.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("GGUF"u8)) return;
+        throw new SlimLLMException(null, $"the output {outPath} exists and is not a GGUF file; slimllm replaces only files it wrote.",
+            "Choose another --out file, or move that file away.");
     }
 }

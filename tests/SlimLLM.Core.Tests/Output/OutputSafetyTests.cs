@@ -157,3 +157,18 @@ public class OutputSafetyTests
         return p.Id;
     }
 }
+
+public class ExportOutputSafetyTests
+{
+    [Fact]
+    public void Export_never_replaces_a_file_that_is_not_gguf()
+    {
+        using var dir = TestData.NewTempDir();
+        File.WriteAllText(dir.File("notes.txt"), "mine");
+        OutputSafetyTests.AssertOneLineError(ToolRunner.Run("export", "--model", TestData.TinyStoriesLlama, "-o", dir.File("notes.txt")), 2, "is not a GGUF file");
+        Assert.Equal("mine", File.ReadAllText(dir.File("notes.txt")));
+        // An earlier export is replaced.
+        Assert.Equal(0, ToolRunner.Run("export", "--model", TestData.TinyStoriesLlama, "-o", dir.File("m.gguf")).ExitCode);
+        Assert.Equal(0, ToolRunner.Run("export", "--model", TestData.TinyStoriesLlama, "-o", dir.File("m.gguf")).ExitCode);
+    }
+}
