@@ -131,6 +131,14 @@ internal sealed unsafe class AtomicFileWriter : IDisposable
         }
     }
 
-    private static SlimLLMException CannotWrite(string path, Exception ex) =>
-        new(path, $"cannot write: {ex.Message}", "Check that the folder is writable and the disk has room.", inner: ex);
+    private static SlimLLMException CannotWrite(string path, Exception ex)
+    {
+        if (ex is IOException io && DiskSpace.IsDiskFull(io))
+        {
+            var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+            return new(path, $"the disk is full: {DiskSpace.Describe(folder)}.",
+                "Free space on that drive, or write the output (output.dir / --out) to a larger one; nothing partial was kept.", inner: ex);
+        }
+        return new(path, $"cannot write: {ex.Message}", "Check that the folder is writable and the disk has room.", inner: ex);
+    }
 }

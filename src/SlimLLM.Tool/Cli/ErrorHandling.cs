@@ -60,7 +60,7 @@ public static class ErrorHandling
         {
             switch (x)
             {
-                case IOException io when IsDiskFull(io):
+                case IOException io when SlimLLM.IO.DiskSpace.IsDiskFull(io):
                     return $"the disk is full ({FirstLine(io.Message)}). Free space on that drive, or point the output (output.dir / --out) or the cache (SLIMLLM_CACHE / --cache-dir) to a larger one.";
                 case UnauthorizedAccessException denied:
                     return $"permission denied: {FirstLine(denied.Message)} Make the folder writable, or choose another output (output.dir / --out) or cache folder (SLIMLLM_CACHE / --cache-dir).";
@@ -72,10 +72,6 @@ public static class ErrorHandling
         }
         return null;
     }
-
-    // ENOSPC (28) on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.
-    private static bool IsDiskFull(IOException e) =>
-        (e.HResult & 0xFFFF) is 28 or 0x70 or 0x27 || e.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase);
 
     private static void Trace(Exception e)
     {
