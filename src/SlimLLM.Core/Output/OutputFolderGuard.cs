@@ -53,10 +53,11 @@ public static class OutputFolderGuard
 
     /// <summary>The paths a pruning run reads or that the user works in: none may be replaced by its output.</summary>
     public static IEnumerable<(string Path, string What)> CommonProtectedPaths() =>
-    [
-        (Environment.CurrentDirectory, "the current folder"),
-        (Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "the home folder"),
-    ];
+        new[]
+        {
+            (Environment.CurrentDirectory, "the current folder"),
+            (Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "the home folder"),
+        }.Where(p => !string.IsNullOrEmpty(p.Item1));
 
     private static bool IsKnown(string path)
     {
