@@ -24,6 +24,7 @@ internal static class NuGetModelSource
     {
         var label = $"nuget:{spec.PackageId}";
         var choice = NuGetVersionChoice.Parse(spec.VersionRange, label);
+        var limits = ExtractionLimits.From(options.Env);
         var settings = NuGetFeeds.LoadSettings(options.ConfigRoot, label);
         var cached = new CachedPackages(spec.PackageId, options, settings);
 
@@ -70,7 +71,7 @@ internal static class NuGetModelSource
         var (_, from, resource) = found.First(f => f.Version == best);
         progress.Info($"Downloading {spec.PackageId} {best} from {from.Name}.");
         var target = cached.OurFolder(best);
-        await DownloadAndExtractAsync(spec.PackageId, best, resource, cacheContext, target, $"{label}@{best}", ct);
+        await DownloadAndExtractAsync(spec.PackageId, best, resource, cacheContext, target, $"{label}@{best}", limits, ct);
         return Located(spec.PackageId, best, target, $"downloaded from {from.Name}");
     }
 
@@ -81,14 +82,15 @@ internal static class NuGetModelSource
     }
 
     private static async Task DownloadAndExtractAsync(string id, NuGetVersion version, FindPackageByIdResource finder, SourceCacheContext context,
-        string target, string label, CancellationToken ct)
+        string target, string label, ExtractionLimits limits, CancellationToken ct)
     {
         using var folder = new AtomicFolder(target);
         var nupkg = Path.Combine(folder.TempPath, ".download.nupkg");
         if (!await NuGetFeeds.DownloadAsync(finder, id, version, context, nupkg, null, ct))
             throw new SlimLLMException(label, "the feed listed this version but did not deliver the package.", "Check the feed, then run again.");
-        var extractRoot = Path.Combine(folder.TempPath, "package");
-        SafeZipExtractor.Extract(nupkg, extractRoot, label);
+        // A name no package entry can have at the top, so moving the content up never meets itself.
+        var extractRoot = Path.Combine(folder.TempPath, $".extract-{Guid.NewGuid():N}");
+        SafeZipExtractor.Extract(nupkg, extractRoot, label, limits);
         File.Delete(nupkg);
         // Move extracted content up so the folder is the package root, then mark it complete.
         foreach (var entry in Directory.EnumerateFileSystemEntries(extractRoot))
