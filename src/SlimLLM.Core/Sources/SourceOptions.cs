@@ -47,14 +47,19 @@ public sealed class SourceOptions
     }
 
     /// <summary><see cref="ReadTimeout"/>, or <c>SLIMLLM_HTTP_READ_TIMEOUT</c> when set.</summary>
-    internal TimeSpan EffectiveReadTimeout => Seconds("SLIMLLM_HTTP_READ_TIMEOUT") ?? ReadTimeout;
+    internal TimeSpan EffectiveReadTimeout => Seconds(Env, "SLIMLLM_HTTP_READ_TIMEOUT") ?? ReadTimeout;
 
     /// <summary><see cref="StallTimeout"/>, or <c>SLIMLLM_HTTP_STALL_TIMEOUT</c> when set.</summary>
-    internal TimeSpan EffectiveStallTimeout => Seconds("SLIMLLM_HTTP_STALL_TIMEOUT") ?? StallTimeout;
+    internal TimeSpan EffectiveStallTimeout => Seconds(Env, "SLIMLLM_HTTP_STALL_TIMEOUT") ?? StallTimeout;
 
-    private TimeSpan? Seconds(string variable)
+    /// <summary>The progress deadline where no SourceOptions are at hand (backend install): the variable, else the default.</summary>
+    internal static TimeSpan StallTimeoutFromEnvironment() =>
+        Seconds(v => string.IsNullOrWhiteSpace(System.Environment.GetEnvironmentVariable(v)) ? null : System.Environment.GetEnvironmentVariable(v), "SLIMLLM_HTTP_STALL_TIMEOUT")
+        ?? new SourceOptions { CacheRoot = "" }.StallTimeout;
+
+    private static TimeSpan? Seconds(Func<string, string?> env, string variable)
     {
-        if (Env(variable) is not { } text) return null;
+        if (env(variable) is not { } text) return null;
         if (!double.TryParse(text.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
             || !double.IsFinite(seconds) || seconds <= 0 || seconds > int.MaxValue / 1000.0)
             throw new SlimLLM.Errors.SlimLLMException(variable, $"'{text}' is not a number of seconds above 0.", $"Set {variable} to e.g. 60, or unset it for the default.");

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using SlimLLM.Errors;
+using SlimLLM.Manifest;
 using SlimLLM.Sources;
 using SlimLLM.Tests.Support;
 
@@ -148,5 +149,76 @@ public sealed partial class NuGetModelSourceTests
         }
         Assert.Equal(2, patched);
         File.WriteAllBytes(path, bytes);
+    }
+}
+
+/// <summary>A feed over HTTP that stalls: the progress deadline ends the wait.</summary>
+public sealed class NuGetFeedStallTests : IDisposable
+{
+    private readonly TempDir _temp = TestData.NewTempDir("slimllm-nuget-http");
+    private readonly FakeNuGetFeed _feed;
+
+    public NuGetFeedStallTests()
+    {
+        TestPackages.Build(_temp.File("feed"), "1.5.0", TestPackages.ModelFiles(TestData.TinyStoriesLlama));
+        _feed = new FakeNuGetFeed(_temp.File("feed"));
+    }
+
+    public void Dispose()
+    {
+        _feed.Dispose();
+        _temp.Dispose();
+    }
+
+    private SourceOptions Options() => new()
+    {
+        CacheRoot = _temp.File("cache"),
+        ConfigRoot = _temp.Path,
+        Environment = name => name switch
+        {
+            "NUGET_PACKAGES" => _temp.File("global-packages"),
+            "SLIMLLM_HTTP_STALL_TIMEOUT" => "1",
+            _ => null,
+        },
+    };
+
+    private NuGetSourceSpec Spec => new(TestPackages.Id, "1.5.0", _feed.ServiceIndex);
+
+    private (SlimLLMException Error, double Seconds) FailTimed()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec, Options()));
+        return (e, clock.Elapsed.TotalSeconds);
+    }
+
+    [Fact]
+    public void HttpFeed_Works()
+    {
+        var resolved = ModelSourceResolver.Resolve(Spec, Options());
+        Assert.EndsWith(Path.Combine("1.5.0", "content"), resolved.LocalPath);
+    }
+
+    [Fact]
+    public void StalledPackageDownload_EndsAtTheProgressDeadline_AndLeavesNothing()
+    {
+        _feed.StallPackages = true;
+
+        var (e, seconds) = FailTimed();
+
+        Assert.Equal($"nuget:{TestPackages.Id}@1.5.0", e.File);
+        Assert.Matches(@"^no data from the feed for 1 s after [\d,]+ bytes of the package \(progress deadline\); gave up\.$", e.Cause);
+        Assert.InRange(seconds, 1.0, 6.0);
+        Assert.False(Directory.Exists(Path.Combine(_temp.File("cache"), "nuget")) && Directory.EnumerateFileSystemEntries(Path.Combine(_temp.File("cache"), "nuget"), "*", SearchOption.AllDirectories).Any(File.Exists));
+    }
+
+    [Fact]
+    public void StalledVersionListing_EndsAtTheProgressDeadline()
+    {
+        _feed.StallListings = true;
+
+        var (e, seconds) = FailTimed();
+
+        Assert.Contains($"Feeds that failed: feed ({_feed.ServiceIndex}): no data from the feed for 1 s listing the versions (progress deadline); gave up.", e.Cause);
+        Assert.InRange(seconds, 1.0, 6.0);
     }
 }
