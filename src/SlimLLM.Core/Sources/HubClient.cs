@@ -35,6 +35,8 @@ internal sealed class HubClient(HttpClient http, NetworkDeadline deadline, Uri e
             var files = doc.RootElement.TryGetProperty("siblings", out var siblings)
                 ? siblings.EnumerateArray().Select(s => s.GetProperty("rfilename").GetString() ?? throw new KeyNotFoundException("rfilename")).ToList()
                 : [];
+            // No file system (and no glob matcher) takes control characters; a listing with one is refused whole.
+            foreach (var name in files.Where(f => f.Any(char.IsControl))) HubCacheLayout.EnsureSafeRelative(repository, name, "file name");
             return (commit, files);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
@@ -59,7 +61,9 @@ internal sealed class HubClient(HttpClient http, NetworkDeadline deadline, Uri e
         if (size < 0)
             throw new SlimLLMException(HubErrors.Label(repository, file), $"the hub announced a negative size ({size}).", HubErrors.NotAHubHint);
         var normalized = HubFileMetadata.Normalize(etag);
-        HubCacheLayout.EnsureSafeRelative(repository, normalized, "etag");
+        if (!HubFileMetadata.IsUsableEtag(normalized))
+            throw new SlimLLMException(HubErrors.Label(repository, file),
+                $"the hub returned an unusable etag '{normalized}' (a cache file name needs 1 to 128 letters, digits, '-', '_' or '.').", HubErrors.NotAHubHint);
         return new HubFileMetadata(normalized, size, IsLfs: linked is not null);
     }
 

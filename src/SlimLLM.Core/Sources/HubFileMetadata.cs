@@ -15,6 +15,10 @@ internal sealed record HubFileMetadata(string Etag, long? Size, bool IsLfs)
     /// </summary>
     public string? ExpectedGitBlobSha1 => !IsLfs && IsHex(Etag, 40) ? Etag : null;
 
+    /// <summary>The etag names the blob file: short, and only characters that are safe in any file system (no separators, no "..").</summary>
+    public static bool IsUsableEtag(string etag) =>
+        etag.Length is > 0 and <= 128 && etag is not ("." or "..") && etag.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
     private static bool IsHex(string text, int length) => text.Length == length && text.All(char.IsAsciiHexDigit);
 
     public static string Normalize(string etag)

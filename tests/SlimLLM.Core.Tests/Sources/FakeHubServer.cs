@@ -53,6 +53,10 @@ internal sealed class FakeHubServer : IDisposable
     public ConcurrentQueue<Request> Requests { get; } = new();
     /// <summary>Transfers of these files send the headers and the body up to the given offset, then stall (every time).</summary>
     public ConcurrentDictionary<string, long> StallAt { get; } = new();
+    /// <summary>When set, the revision API answers 200 with this body instead of the real listing.</summary>
+    public string? ApiBody { get; set; }
+    /// <summary>The ETag HEAD and GET send for these files (X-Linked-Etag for LFS files), instead of the true one.</summary>
+    public ConcurrentDictionary<string, string> EtagOverride { get; } = new();
     /// <summary>The revision API sends its headers and half its body, then stalls.</summary>
     public bool StallApi { get; set; }
     /// <summary>Transfers of these files send no Content-Length and the body with this many bytes more (negative: fewer), then close.</summary>
@@ -142,7 +146,8 @@ internal sealed class FakeHubServer : IDisposable
         {
             var revision = path[apiPrefix.Length..];
             if (revision != "main" && revision != Commit) { await Write(stream, 404, "Not Found", [("X-Error-Code", "RevisionNotFound")], null, ct); return; }
-            var json = JsonSerializer.SerializeToUtf8Bytes(new { id = Repository, sha = Commit, siblings = _files.Keys.Select(k => new { rfilename = k }) });
+            var json = ApiBody is { } raw ? Encoding.UTF8.GetBytes(raw)
+                : JsonSerializer.SerializeToUtf8Bytes(new { id = Repository, sha = Commit, siblings = _files.Keys.Select(k => new { rfilename = k }) });
             if (StallApi)
             {
                 await Write(stream, 200, "OK", [("Content-Type", "application/json")], null, ct, contentLength: json.Length);
@@ -161,13 +166,14 @@ internal sealed class FakeHubServer : IDisposable
             await Write(stream, 404, "Not Found", [("X-Error-Code", "EntryNotFound")], null, ct);
             return;
         }
-        (string, string)[] common = [("X-Repo-Commit", Commit), ("ETag", $"\"{hubFile.Etag}\"")];
+        var etag = EtagOverride.TryGetValue(name, out var forged) ? forged : hubFile.Etag;
+        (string, string)[] common = [("X-Repo-Commit", Commit), ("ETag", $"\"{etag}\"")];
         if (hubFile.Lfs)
         {
             var announced = AnnounceSize.TryGetValue(name, out var a) ? a : hubFile.Content.Length;
             var location = RedirectTo.TryGetValue(name, out var to) ? to : $"{BaseUri}blobs/{hubFile.Sha256}";
             await Write(stream, 302, "Found",
-                [.. common, ("X-Linked-Etag", $"\"{hubFile.Sha256}\""), ("X-Linked-Size", announced.ToString()), ("Location", location)],
+                [.. common, ("X-Linked-Etag", $"\"{(EtagOverride.TryGetValue(name, out var linked) ? linked : hubFile.Sha256)}\""), ("X-Linked-Size", announced.ToString()), ("Location", location)],
                 null, ct);
             return;
         }

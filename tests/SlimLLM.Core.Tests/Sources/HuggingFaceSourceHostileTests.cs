@@ -213,3 +213,66 @@ public sealed partial class HuggingFaceSourceTests
         }
     }
 }
+
+public sealed partial class HuggingFaceSourceTests
+{
+    public static TheoryData<string> HostileRevisionAnswers => new()
+    {
+        """{"sha":"0123456789abcdef0123456789abcdef01234567","siblings":[{"rfilename":null}]}""",
+        """{"sha":"0123456789abcdef0123456789abcdef01234567","siblings":[{"name":"config.json"}]}""",
+        """{"sha":"0123456789abcdef0123456789abcdef01234567","siblings":{"rfilename":"config.json"}}""",
+        """{"sha":5}""",
+        """[]""",
+        """{"sha":""",
+        "\uFEFF<html>502 Bad Gateway</html>",
+        new string('[', 10_000) + new string(']', 10_000),
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileRevisionAnswers))]
+    public void HostileRevisionAnswer_IsOneLine(string body)
+    {
+        _server.ApiBody = body;
+
+        var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec(), Options()));
+
+        Assert.Equal("huggingface:tiny/stories", e.File);
+        Assert.StartsWith("the hub's answer for revision 'main' is not the expected JSON (", e.Cause);
+        Assert.Equal(HubErrors.NotAHubHint, e.Fix);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    [InlineData("config.json", 300)]        // longer than a file name may be
+    [InlineData("model.safetensors", 300)]
+    [InlineData("config.json", 0)]           // empty
+    public void HostileEtag_IsOneLine(string file, int length)
+    {
+        _server.EtagOverride[file] = new string('a', length);
+
+        var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec(), Options()));
+
+        Assert.Equal($"huggingface:tiny/stories/{file}", e.File);
+        Assert.Equal($"the hub returned an unusable etag '{new string('a', length)}' (a cache file name needs 1 to 128 letters, digits, '-', '_' or '.').", e.Cause);
+        Assert.False(Directory.Exists(Path.Combine(RepoCache, "blobs")) && Directory.GetFiles(Path.Combine(RepoCache, "blobs")).Any(f => Path.GetFileName(f).StartsWith("aaa", StringComparison.Ordinal)));
+    }
+}
+
+public sealed partial class HuggingFaceSourceTests
+{
+    [Theory]
+    [InlineData("bad\\u0000name.json")]
+    [InlineData("bad\\nname.json")]
+    [InlineData("LONGNAME.json")]
+    public void HostileFileNameInTheListing_IsOneLine(string name)
+    {
+        name = name.Replace("LONGNAME", new string('x', 300));
+        _server.ApiBody = $$"""{"sha":"{{_server.Commit}}","siblings":[{"rfilename":"config.json"},{"rfilename":"{{name}}"}]}""";
+
+        var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec(), Options()));
+
+        Assert.Equal("huggingface:tiny/stories", e.File);
+        Assert.StartsWith("the hub returned an unsafe file name '", e.Cause);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+}
