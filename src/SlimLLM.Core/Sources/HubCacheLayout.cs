@@ -99,8 +99,18 @@ internal sealed partial class HubCacheLayout
     {
         var segments = relative.Split('/');
         if (relative.Length == 0 || relative.StartsWith('/') || relative.Contains('\\') || relative.Contains(':')
-            || segments.Any(s => s is "" or "." or ".."))
-            throw new SlimLLMException($"huggingface:{repository}", $"the hub returned an unsafe {what} '{relative}'.", "Check HF_ENDPOINT points at a genuine Hugging Face hub or mirror.");
+            || relative.Any(char.IsControl) || segments.Any(s => s is "" or "." or ".." || System.Text.Encoding.UTF8.GetByteCount(s) > MaxNameBytes))
+            throw new SlimLLMException($"huggingface:{repository}", $"the hub returned an unsafe {what} '{Printable(relative)}'.", "Check HF_ENDPOINT points at a genuine Hugging Face hub or mirror.");
+    }
+
+    /// <summary>The longest file name most file systems take (ext4, NTFS, APFS: 255).</summary>
+    private const int MaxNameBytes = 255;
+
+    /// <summary>A name as it can be shown on one line: control characters escaped, at most 100 characters.</summary>
+    private static string Printable(string name)
+    {
+        var escaped = string.Concat(name.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return escaped.Length > 100 ? escaped[..100] + "…" : escaped;
     }
 
     private string RefPath(string revision) => Path.Combine(RepoFolder, "refs", revision.Replace('/', Path.DirectorySeparatorChar));

@@ -27,9 +27,10 @@ internal static class HuggingFaceSource
             return FromCache(spec, layout, files, hubRoot, reason: "offline mode");
 
         var endpoint = Endpoint(options);
-        using var http = new HttpClient(options.HttpHandlerFactory(), disposeHandler: true) { Timeout = options.HttpTimeout };
+        using var deadline = new NetworkDeadline(options.EffectiveReadTimeout, options.EffectiveStallTimeout, ct);
+        using var http = new HttpClient(options.HttpHandlerFactory(), disposeHandler: true) { Timeout = deadline.ReadTimeout };
         http.DefaultRequestHeaders.UserAgent.ParseAdd("SlimLLM.Build/0.1");
-        var client = new HubClient(http, endpoint, options.Env("HF_TOKEN"), spec.Repository);
+        var client = new HubClient(http, deadline, endpoint, options.Env("HF_TOKEN"), spec.Repository);
 
         string commit;
         IReadOnlyList<string> repoFiles;
@@ -37,13 +38,13 @@ internal static class HuggingFaceSource
         {
             (commit, repoFiles) = await client.GetRevisionAsync(spec.Revision, ct);
         }
-        catch (SlimLLMException e) when (e.InnerException is { } inner && HubClient.IsNetwork(inner, ct) && layout.ReadRef(spec.Revision) is not null)
+        catch (SlimLLMException e) when (HubErrors.IsTransferFailure(e) && layout.ReadRef(spec.Revision) is not null)
         {
             progress.Warn($"{e.Message} Using the cached snapshot instead.");
             return FromCache(spec, layout, files, hubRoot, reason: "hub unreachable");
         }
         if (!HubCacheLayout.IsCommitHash(commit))
-            throw new SlimLLMException(HubErrors.Label(spec.Repository), $"the hub answered commit '{commit}', which is not a commit hash.", "Check HF_ENDPOINT points at a Hugging Face hub or mirror.");
+            throw new SlimLLMException(HubErrors.Label(spec.Repository), $"the hub answered commit '{commit}', which is not a commit hash.", HubErrors.NotAHubHint);
 
         var selected = Select(repoFiles, files);
         if (selected.Count == 0)
@@ -52,7 +53,7 @@ internal static class HuggingFaceSource
                 "Change the files: globs to select the model's files.");
         foreach (var file in selected) HubCacheLayout.EnsureSafeRelative(spec.Repository, file, "file name");
 
-        var downloader = new HubBlobDownloader(client, layout, progress, Math.Max(1, options.DownloadAttempts));
+        var downloader = new HubBlobDownloader(client, layout, progress, Math.Max(1, options.DownloadAttempts), options.OpenDownloadFile);
         int fetched = 0;
         foreach (var file in selected)
         {

@@ -42,12 +42,60 @@ internal static class NuGetFeeds
                 ?? new PackageSource(feed, "feed")];
     }
 
-    /// <summary>Writes the .nupkg of <paramref name="id"/> <paramref name="version"/> to <paramref name="path"/>; false when the feed does not have it.</summary>
+    /// <summary>
+    /// Writes the .nupkg of <paramref name="id"/> <paramref name="version"/> to <paramref name="path"/>; false when the feed
+    /// does not have it. NuGet.Protocol bounds each request and each read itself; on top, the download fails when no byte
+    /// arrives for <paramref name="stall"/> (the progress deadline), and a full disk is one line naming the folder.
+    /// </summary>
     public static async Task<bool> DownloadAsync(FindPackageByIdResource finder, string id, NuGetVersion version, SourceCacheContext context,
-        string path, Action<long>? bytesWritten, CancellationToken ct)
+        string path, Action<long>? bytesWritten, TimeSpan stall, string label, CancellationToken ct)
     {
-        await using var file = File.Create(path);
-        await using var counted = new CountingWriteStream(file, bytesWritten);
-        return await finder.CopyNupkgToStreamAsync(id, version, counted, context, NullLogger.Instance, ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(stall);
+        long written = 0;
+        try
+        {
+            await using var file = File.Create(path);
+            await using var counted = new CountingWriteStream(file, n =>
+            {
+                written = n;
+                deadline.CancelAfter(stall);
+                bytesWritten?.Invoke(n);
+            });
+            return await finder.CopyNupkgToStreamAsync(id, version, counted, context, NullLogger.Instance, deadline.Token);
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw Stalled(label, stall, $"after {written:N0} bytes of the package", e);
+        }
+        catch (Exception e) when (Chain(e).OfType<IOException>().FirstOrDefault(HubErrors.IsDiskFull) is { } full)
+        {
+            throw new SlimLLMException(label, $"cannot write to {Path.GetDirectoryName(path)} (disk full): {full.Message.TrimEnd('.')}, after {written:N0} bytes of the package.",
+                "Free disk space (or set SLIMLLM_CACHE / NUGET_PACKAGES to a folder with room), then run again.", inner: e);
+        }
+    }
+
+    /// <summary>Runs a feed query (a version listing) under the progress deadline: nothing in <paramref name="stall"/> ends it.</summary>
+    public static async Task<T> WithDeadlineAsync<T>(Func<CancellationToken, Task<T>> query, TimeSpan stall, string label, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(stall);
+        try
+        {
+            return await query(deadline.Token);
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw Stalled(label, stall, "listing the versions", e);
+        }
+    }
+
+    private static SlimLLMException Stalled(string label, TimeSpan stall, string when, Exception e) =>
+        new(label, $"no data from the feed for {stall.TotalSeconds:0.###} s {when} (progress deadline); gave up.",
+            "Check the feed, the connection and any proxy; SLIMLLM_HTTP_STALL_TIMEOUT sets the deadline in seconds.", inner: e);
+
+    private static IEnumerable<Exception> Chain(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException) yield return e;
     }
 }

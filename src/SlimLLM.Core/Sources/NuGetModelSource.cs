@@ -24,6 +24,8 @@ internal static class NuGetModelSource
     {
         var label = $"nuget:{spec.PackageId}";
         var choice = NuGetVersionChoice.Parse(spec.VersionRange, label);
+        var limits = ExtractionLimits.From(options.Env);
+        var stall = options.EffectiveStallTimeout;
         var settings = NuGetFeeds.LoadSettings(options.ConfigRoot, label);
         var cached = new CachedPackages(spec.PackageId, options, settings);
 
@@ -44,9 +46,16 @@ internal static class NuGetModelSource
         {
             try
             {
-                var finder = await Repository.Factory.GetCoreV3(source).GetResourceAsync<FindPackageByIdResource>(ct);
-                foreach (var v in await finder.GetAllVersionsAsync(spec.PackageId, cacheContext, NullLogger.Instance, ct))
-                    found.Add((v, source, finder));
+                var versions = await NuGetFeeds.WithDeadlineAsync(async token =>
+                {
+                    var finder = await Repository.Factory.GetCoreV3(source).GetResourceAsync<FindPackageByIdResource>(token);
+                    return (await finder.GetAllVersionsAsync(spec.PackageId, cacheContext, NullLogger.Instance, token)).Select(v => (v, finder)).ToList();
+                }, stall, $"{label} ({source.Source})", ct);
+                found.AddRange(versions.Select(v => (v.v, source, v.finder)));
+            }
+            catch (SlimLLMException e) when (e.InnerException is not null)
+            {
+                failures.Add($"{source.Name} ({source.Source}): {e.Cause}");
             }
             catch (Exception e) when (e is FatalProtocolException or HttpRequestException or IOException or UnauthorizedAccessException)
             {
@@ -70,7 +79,7 @@ internal static class NuGetModelSource
         var (_, from, resource) = found.First(f => f.Version == best);
         progress.Info($"Downloading {spec.PackageId} {best} from {from.Name}.");
         var target = cached.OurFolder(best);
-        await DownloadAndExtractAsync(spec.PackageId, best, resource, cacheContext, target, $"{label}@{best}", ct);
+        await DownloadAndExtractAsync(spec.PackageId, best, resource, cacheContext, target, $"{label}@{best}", limits, stall, ct);
         return Located(spec.PackageId, best, target, $"downloaded from {from.Name}");
     }
 
@@ -81,14 +90,15 @@ internal static class NuGetModelSource
     }
 
     private static async Task DownloadAndExtractAsync(string id, NuGetVersion version, FindPackageByIdResource finder, SourceCacheContext context,
-        string target, string label, CancellationToken ct)
+        string target, string label, ExtractionLimits limits, TimeSpan stall, CancellationToken ct)
     {
         using var folder = new AtomicFolder(target);
         var nupkg = Path.Combine(folder.TempPath, ".download.nupkg");
-        if (!await NuGetFeeds.DownloadAsync(finder, id, version, context, nupkg, null, ct))
+        if (!await NuGetFeeds.DownloadAsync(finder, id, version, context, nupkg, null, stall, label, ct))
             throw new SlimLLMException(label, "the feed listed this version but did not deliver the package.", "Check the feed, then run again.");
-        var extractRoot = Path.Combine(folder.TempPath, "package");
-        SafeZipExtractor.Extract(nupkg, extractRoot, label);
+        // A name no package entry can have at the top, so moving the content up never meets itself.
+        var extractRoot = Path.Combine(folder.TempPath, $".extract-{Guid.NewGuid():N}");
+        SafeZipExtractor.Extract(nupkg, extractRoot, label, limits);
         File.Delete(nupkg);
         // Move extracted content up so the folder is the package root, then mark it complete.
         foreach (var entry in Directory.EnumerateFileSystemEntries(extractRoot))

@@ -51,8 +51,33 @@ internal sealed class FakeHubServer : IDisposable
     /// <summary>Files whose blob is served with one byte flipped while the headers announce the true hash.</summary>
     public HashSet<string> Corrupt { get; } = [];
     public ConcurrentQueue<Request> Requests { get; } = new();
+    /// <summary>Transfers of these files send the headers and the body up to the given offset, then stall (every time).</summary>
+    public ConcurrentDictionary<string, long> StallAt { get; } = new();
+    /// <summary>When set, the revision API answers 200 with this body instead of the real listing.</summary>
+    public string? ApiBody { get; set; }
+    /// <summary>The ETag HEAD and GET send for these files (X-Linked-Etag for LFS files), instead of the true one.</summary>
+    public ConcurrentDictionary<string, string> EtagOverride { get; } = new();
+    /// <summary>The revision API sends its headers and half its body, then stalls.</summary>
+    public bool StallApi { get; set; }
+    /// <summary>Transfers of these files send no Content-Length and the body with this many bytes more (negative: fewer), then close.</summary>
+    public ConcurrentDictionary<string, long> Resize { get; } = new();
+    /// <summary>The size HEAD announces for these files (X-Linked-Size for LFS files, Content-Length for the others), instead of the true one.</summary>
+    public ConcurrentDictionary<string, long> AnnounceSize { get; } = new();
+    /// <summary>The Location the resolve URL of these LFS files redirects to, instead of /blobs/{sha256}.</summary>
+    public ConcurrentDictionary<string, string> RedirectTo { get; } = new();
+    /// <summary>Body bytes sent by transfers in <see cref="Resize"/> mode.</summary>
+    public long ResizedBytesSent => Interlocked.Read(ref _resizedBytesSent);
+    private long _resizedBytesSent;
 
     public IReadOnlyDictionary<string, HubFile> Files => _files;
+
+    /// <summary>What a file in <see cref="Corrupt"/> is served as: its middle byte flipped.</summary>
+    public static byte[] Corrupted(byte[] content)
+    {
+        var copy = (byte[])content.Clone();
+        copy[copy.Length / 2] ^= 0xFF;
+        return copy;
+    }
 
     /// <summary>The next transfer of <paramref name="file"/>'s blob announces the full length, sends <paramref name="bytes"/> bytes, and closes.</summary>
     public void CutNextTransfer(string file, int bytes) => _cutsLeft[file] = bytes;
@@ -121,7 +146,15 @@ internal sealed class FakeHubServer : IDisposable
         {
             var revision = path[apiPrefix.Length..];
             if (revision != "main" && revision != Commit) { await Write(stream, 404, "Not Found", [("X-Error-Code", "RevisionNotFound")], null, ct); return; }
-            var json = JsonSerializer.SerializeToUtf8Bytes(new { id = Repository, sha = Commit, siblings = _files.Keys.Select(k => new { rfilename = k }) });
+            var json = ApiBody is { } raw ? Encoding.UTF8.GetBytes(raw)
+                : JsonSerializer.SerializeToUtf8Bytes(new { id = Repository, sha = Commit, siblings = _files.Keys.Select(k => new { rfilename = k }) });
+            if (StallApi)
+            {
+                await Write(stream, 200, "OK", [("Content-Type", "application/json")], null, ct, contentLength: json.Length);
+                await stream.WriteAsync(json.AsMemory(0, json.Length / 2), ct);
+                await stream.FlushAsync(ct);
+                await Task.Delay(Timeout.Infinite, ct);
+            }
             await Write(stream, 200, "OK", [("Content-Type", "application/json")], json, ct);
             return;
         }
@@ -133,11 +166,14 @@ internal sealed class FakeHubServer : IDisposable
             await Write(stream, 404, "Not Found", [("X-Error-Code", "EntryNotFound")], null, ct);
             return;
         }
-        (string, string)[] common = [("X-Repo-Commit", Commit), ("ETag", $"\"{hubFile.Etag}\"")];
+        var etag = EtagOverride.TryGetValue(name, out var forged) ? forged : hubFile.Etag;
+        (string, string)[] common = [("X-Repo-Commit", Commit), ("ETag", $"\"{etag}\"")];
         if (hubFile.Lfs)
         {
+            var announced = AnnounceSize.TryGetValue(name, out var a) ? a : hubFile.Content.Length;
+            var location = RedirectTo.TryGetValue(name, out var to) ? to : $"{BaseUri}blobs/{hubFile.Sha256}";
             await Write(stream, 302, "Found",
-                [.. common, ("X-Linked-Etag", $"\"{hubFile.Sha256}\""), ("X-Linked-Size", hubFile.Content.Length.ToString()), ("Location", $"{BaseUri}blobs/{hubFile.Sha256}")],
+                [.. common, ("X-Linked-Etag", $"\"{(EtagOverride.TryGetValue(name, out var linked) ? linked : hubFile.Sha256)}\""), ("X-Linked-Size", announced.ToString()), ("Location", location)],
                 null, ct);
             return;
         }
@@ -147,11 +183,7 @@ internal sealed class FakeHubServer : IDisposable
     private async Task ServeContent(NetworkStream stream, Request request, HubFile file, (string, string)[] extra, CancellationToken ct)
     {
         var content = file.Content;
-        if (Corrupt.Contains(file.Name))
-        {
-            content = (byte[])content.Clone();
-            content[content.Length / 2] ^= 0xFF;
-        }
+        if (Corrupt.Contains(file.Name)) content = Corrupted(content);
         long from = 0;
         if (!IgnoreRange && request.Range is { } range && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
             from = long.Parse(range["bytes=".Length..^1]);
@@ -164,7 +196,19 @@ internal sealed class FakeHubServer : IDisposable
         var body = content.AsMemory((int)from);
         if (request.Method == "HEAD")
         {
-            await Write(stream, 200, "OK", headers, null, ct, contentLength: body.Length);
+            await Write(stream, 200, "OK", headers, null, ct, contentLength: AnnounceSize.TryGetValue(file.Name, out var announced) ? announced : body.Length);
+            return;
+        }
+        if (StallAt.TryGetValue(file.Name, out var stallAt))
+        {
+            await Write(stream, from > 0 ? 206 : 200, from > 0 ? "Partial Content" : "OK", headers, null, ct, contentLength: body.Length);
+            await stream.WriteAsync(body[..(int)Math.Clamp(stallAt - from, 0, body.Length)], ct);
+            await stream.FlushAsync(ct);
+            await Task.Delay(Timeout.Infinite, ct); // until the client gives up or the connection times out
+        }
+        if (Resize.TryGetValue(file.Name, out var delta))
+        {
+            await WriteResized(stream, from > 0 ? 206 : 200, headers, body, delta, ct);
             return;
         }
         if (_cutsLeft.TryRemove(file.Name, out var cut))
@@ -175,6 +219,26 @@ internal sealed class FakeHubServer : IDisposable
             return; // closing the connection mid-body
         }
         await Write(stream, from > 0 ? 206 : 200, from > 0 ? "Partial Content" : "OK", headers, body, ct);
+    }
+
+    /// <summary>A body without Content-Length (ended by closing the connection), <paramref name="delta"/> bytes longer or shorter than the file; extra bytes are junk.</summary>
+    private async Task WriteResized(NetworkStream stream, int code, (string Name, string Value)[] headers, ReadOnlyMemory<byte> body, long delta, CancellationToken ct)
+    {
+        var head = new StringBuilder($"HTTP/1.1 {code} {(code == 206 ? "Partial Content" : "OK")}\r\n");
+        foreach (var (name, value) in headers) head.Append($"{name}: {value}\r\n");
+        head.Append("Connection: close\r\n\r\n");
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), ct);
+        var first = body[..(int)Math.Max(0, body.Length + Math.Min(delta, 0))];
+        await stream.WriteAsync(first, ct);
+        Interlocked.Add(ref _resizedBytesSent, first.Length);
+        var junk = new byte[1 << 16];
+        for (long left = Math.Max(delta, 0); left > 0; left -= junk.Length)
+        {
+            int n = (int)Math.Min(junk.Length, left);
+            await stream.WriteAsync(junk.AsMemory(0, n), ct);
+            Interlocked.Add(ref _resizedBytesSent, n);
+        }
+        await stream.FlushAsync(ct);
     }
 
     private static async Task Write(NetworkStream stream, int code, string reason, (string Name, string Value)[] headers, ReadOnlyMemory<byte>? body, CancellationToken ct, long? contentLength = null)

@@ -7,7 +7,7 @@ using SlimLLM.Tests.Support;
 
 namespace SlimLLM.Tests.Sources;
 
-public sealed class HuggingFaceSourceTests : IDisposable
+public sealed partial class HuggingFaceSourceTests : IDisposable
 {
     private const string Repo = "tiny/stories";
     private readonly TempDir _temp = TestData.NewTempDir("slimllm-hf");
@@ -36,20 +36,30 @@ public sealed class HuggingFaceSourceTests : IDisposable
     private string RepoCache => Path.Combine(HfHome, "hub", "models--tiny--stories");
     private string Snapshot => Path.Combine(RepoCache, "snapshots", _server.Commit);
 
-    private SourceOptions Options(string? token = null, bool offline = false, int attempts = 3, Uri? endpoint = null) => new()
+    private SourceOptions Options(string? token = null, bool offline = false, int attempts = 3, Uri? endpoint = null,
+        Dictionary<string, string>? env = null, Func<string, FileMode, Stream>? openDownloadFile = null, Func<HttpMessageHandler>? handler = null)
     {
-        CacheRoot = _temp.File("cache"),
-        Offline = offline,
-        DownloadAttempts = attempts,
-        HttpTimeout = TimeSpan.FromSeconds(20),
-        Environment = name => name switch
+        var defaults = new SourceOptions { CacheRoot = "" };
+        return new SourceOptions
         {
-            "HF_HOME" => HfHome,
-            "HF_ENDPOINT" => (endpoint ?? _server.BaseUri).ToString(),
-            "HF_TOKEN" => token,
-            _ => null,
-        },
-    };
+            CacheRoot = _temp.File("cache"),
+            Offline = offline,
+            DownloadAttempts = attempts,
+            ReadTimeout = TimeSpan.FromSeconds(20),
+            StallTimeout = TimeSpan.FromSeconds(40),
+            OpenDownloadFile = openDownloadFile ?? defaults.OpenDownloadFile,
+            HttpHandlerFactory = handler ?? defaults.HttpHandlerFactory,
+            Environment = name => name switch
+            {
+                "HF_HOME" => HfHome,
+                "HF_ENDPOINT" => (endpoint ?? _server.BaseUri).ToString(),
+                "HF_TOKEN" => token,
+                _ => env?.GetValueOrDefault(name),
+            },
+        };
+    }
+
+    private string Blob(string file) => Path.Combine(RepoCache, "blobs", _server.Files[file].Etag);
 
     private static HuggingFaceSourceSpec Spec(string repo = Repo, string revision = "main") => new(repo, revision, HuggingFaceSourceSpec.DefaultFiles);
 
@@ -218,9 +228,7 @@ public sealed class HuggingFaceSourceTests : IDisposable
     {
         var model = _server.Files["model.safetensors"];
         _server.Corrupt.Add("model.safetensors");
-        var corrupted = (byte[])model.Content.Clone();
-        corrupted[corrupted.Length / 2] ^= 0xFF;
-        var actual = Convert.ToHexStringLower(SHA256.HashData(corrupted));
+        var actual = Convert.ToHexStringLower(SHA256.HashData(FakeHubServer.Corrupted(model.Content)));
 
         var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec(), Options()));
 

@@ -6,7 +6,7 @@ using SlimLLM.Tests.Support;
 
 namespace SlimLLM.Tests.Sources;
 
-public sealed class NuGetModelSourceTests : IDisposable
+public sealed partial class NuGetModelSourceTests : IDisposable
 {
     private const string Id = TestPackages.Id;
     private readonly TempDir _temp = TestData.NewTempDir("slimllm-nuget");
@@ -24,12 +24,12 @@ public sealed class NuGetModelSourceTests : IDisposable
     private string CacheRoot => _temp.File("cache");
     private string GlobalPackages => _temp.File("global-packages");
 
-    private SourceOptions Options(bool offline = false) => new()
+    private SourceOptions Options(bool offline = false, Dictionary<string, string>? env = null) => new()
     {
         CacheRoot = CacheRoot,
         Offline = offline,
         ConfigRoot = _temp.Path,
-        Environment = name => name == "NUGET_PACKAGES" ? GlobalPackages : null,
+        Environment = name => name == "NUGET_PACKAGES" ? GlobalPackages : env?.GetValueOrDefault(name),
     };
 
     private NuGetSourceSpec Spec(string? range, string id = Id) => new(id, range, Feed);

@@ -8,7 +8,8 @@ internal static class TestPackages
     public const string Id = "Tiny.Stories.Model";
 
     /// <param name="dependencies">Package ids this one depends on (at its own version), written as a nuspec dependency group the way pack writes project references.</param>
-    public static string Build(string feed, string version, IEnumerable<(string Entry, byte[] Content)> entries, string id = Id, IEnumerable<string>? dependencies = null)
+    public static string Build(string feed, string version, IEnumerable<(string Entry, byte[] Content)> entries, string id = Id, IEnumerable<string>? dependencies = null,
+        CompressionLevel compression = CompressionLevel.Fastest)
     {
         var group = dependencies is null ? "" :
             "<dependencies><group targetFramework=\".NETStandard2.0\">" +
@@ -30,7 +31,7 @@ internal static class TestPackages
               </metadata>
             </package>
             """));
-        foreach (var (entry, content) in entries) Add(zip, entry, content);
+        foreach (var (entry, content) in entries) Add(zip, entry, content, compression);
         return path;
     }
 
@@ -42,9 +43,9 @@ internal static class TestPackages
     public static IEnumerable<(string, byte[])> ConfigOnly(string modelFolder) =>
         [("content/config.json", File.ReadAllBytes(Path.Combine(modelFolder, "config.json")))];
 
-    private static void Add(ZipArchive zip, string name, byte[] content)
+    private static void Add(ZipArchive zip, string name, byte[] content, CompressionLevel compression = CompressionLevel.Fastest)
     {
-        using var stream = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+        using var stream = zip.CreateEntry(name, compression).Open();
         stream.Write(content);
     }
 }

@@ -29,7 +29,8 @@ internal sealed class PackageFeeds(string? configRoot, string? source) : IDispos
             {
                 if (!_finders.TryGetValue(feed, out var finder))
                     _finders[feed] = finder = await Repository.Factory.GetCoreV3(feed).GetResourceAsync<FindPackageByIdResource>(ct);
-                if (await NuGetFeeds.DownloadAsync(finder, id, version, _context, path, bytesWritten, ct)) return feed.Source;
+                if (await NuGetFeeds.DownloadAsync(finder, id, version, _context, path, bytesWritten, SourceOptions.StallTimeoutFromEnvironment(), label, ct))
+                    return feed.Source;
             }
             catch (Exception e) when (e is NuGetProtocolException or HttpRequestException)
             {
