@@ -13,9 +13,10 @@ namespace SlimLLM.Pipeline;
 
 /// <summary>
 /// One pruning job end to end: open the model, sample calibration text, prune, write the folder under a temporary name,
-/// evaluate dense and pruned perplexity, write slimllm.json, then swap the folder into place.
+/// evaluate dense and pruned perplexity, write slimllm.json, then swap the folder into place. With
+/// <paramref name="verifyFingerprint"/> the model's files are hashed again even when the fingerprint memo looks current.
 /// </summary>
-public sealed class PrunePipeline(IProgressReporter? progress = null, string? cacheRoot = null)
+public sealed class PrunePipeline(IProgressReporter? progress = null, string? cacheRoot = null, bool verifyFingerprint = false)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
 
@@ -29,7 +30,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         var calibration = BuildCalibration(job, source);
         IStatisticsCache cache = cacheRoot is null ? new NoStatisticsCache() : new StatisticsCache(cacheRoot, _progress);
         var fingerprintClock = Stopwatch.StartNew();
-        var fingerprint = cacheRoot is null ? null : ModelFingerprint.Compute(source, cacheRoot);
+        var fingerprint = cacheRoot is null ? null : ModelFingerprint.Compute(source, cacheRoot, verifyFingerprint);
         var fingerprintSeconds = fingerprintClock.Elapsed.TotalSeconds;
         using var folder = new AtomicFolder(job.OutputDir);
         // The weights are written layer by layer while pruning (one layer resident), under temporary names until committed.

@@ -11,7 +11,7 @@ namespace SlimLLM.Tool.Commands;
 /// <summary>`slimllm prune [MANIFEST]`: every model of the manifest, validated up front, in order.</summary>
 public static class ManifestPrune
 {
-    public static int Run(string manifestPath, string? deviceOverride, string? cacheDirOverride, bool noCache, bool json)
+    public static int Run(string manifestPath, string? deviceOverride, string? cacheDirOverride, bool noCache, bool json, bool verify = false)
     {
         var manifest = ManifestLoader.Load(Path.GetFullPath(manifestPath));
         var progress = new StderrProgress();
@@ -43,7 +43,7 @@ public static class ManifestPrune
                 Device = deviceOverride is null or "auto" ? spec.Device : deviceOverride,
                 SettingsSource = manifest.Path,
             };
-            var report = new PrunePipeline(progress, cacheRoot).Run(job);
+            var report = new PrunePipeline(progress, cacheRoot, verify).Run(job);
             if (spec.Formats.Contains(OutputFormat.Gguf))
             {
                 // Written beside the safetensors files, from the folder just committed (the exporter writes atomically too).
