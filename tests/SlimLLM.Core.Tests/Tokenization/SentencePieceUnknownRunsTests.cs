@@ -71,12 +71,7 @@ public sealed class SentencePieceUnknownRunsTests : IDisposable
     [InlineData("corpus", "a66d389e9e5cc0152d985f51cdb5dc4d7dd285712d7ce67ddaceb56c46452ea6", 1015, 80619)]
     public void Corpus_matches_sentencepiece(string corpus, string sha256, int lines, long tokens)
     {
-        var path = corpus switch
-        {
-            "tinystories" => TestData.TinyStoriesValid,
-            "wikitext" => TestData.WikiText2Test,
-            _ => TestData.CorpusEn,
-        };
+        var path = TokenizerCorpus.Named(corpus);
         Assert.Equal((sha256, lines, tokens), TokenizerCorpus.Fingerprint(_tok, path, addBos: false));
     }
 }
