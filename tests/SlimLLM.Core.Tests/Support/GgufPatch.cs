@@ -11,10 +11,13 @@ internal static class GgufPatch
     /// <summary>Where the value of metadata <paramref name="key"/> starts (after its length-prefixed key and u32 type).</summary>
     public static int ValueAt(byte[] gguf, string key) => After(gguf, key) + 4;
 
+    /// <summary>Where the u32 dimension count of tensor <paramref name="name"/> lies (its u64 dims, u32 type and u64 offset follow).</summary>
+    public static int TensorInfoAt(byte[] gguf, string name) => After(gguf, name);
+
     /// <summary>Where the u64 data offset of tensor <paramref name="name"/> lies in the tensor directory.</summary>
     public static int TensorOffsetAt(byte[] gguf, string name)
     {
-        var at = After(gguf, name);
+        var at = TensorInfoAt(gguf, name);
         var dims = BinaryPrimitives.ReadUInt32LittleEndian(gguf.AsSpan(at));
         return at + 4 + 8 * (int)dims + 4;
     }
