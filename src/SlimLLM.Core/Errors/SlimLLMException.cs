@@ -29,6 +29,24 @@ public class SlimLLMException : Exception
     private static string Format(string? file, string cause, string? fix, int? line, int? column)
     {
         var where = file is null ? "" : line is null ? $"{file}: " : column is null ? $"{file}({line}): " : $"{file}({line},{column}): ";
-        return fix is null ? where + cause : $"{where}{cause} {fix}";
+        return OneLine(fix is null ? where + cause : $"{where}{cause} {fix}");
     }
+
+    /// <summary>
+    /// Control and line-break characters escaped (\n, \r, \t, \uXXXX): a cause quoting a file's content (a token or tensor
+    /// name, a native library's message) must not break the one-line error.
+    /// </summary>
+    public static string OneLine(string text)
+    {
+        if (!text.Any(IsBreaking)) return text;
+        var sb = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (!IsBreaking(c)) sb.Append(c);
+            else sb.Append(c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ => $"\\u{(int)c:X4}" });
+        }
+        return sb.ToString();
+    }
+
+    private static bool IsBreaking(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 }

@@ -22,7 +22,7 @@ public sealed class GgufModelSource : IModelSource
         try
         {
             Config = ReadConfig(_file);
-            _tokenizer = new Lazy<ITokenizer>(() => TokenizerLoader.FromGguf(_file));
+            _tokenizer = new Lazy<ITokenizer>(() => TokenizerLoader.ForModel(TokenizerLoader.FromGguf(_file), Config.VocabSize, Path));
         }
         catch
         {
@@ -71,6 +71,10 @@ public sealed class GgufModelSource : IModelSource
             throw new SlimLLMException(f.Path, $"GGUF architecture '{arch}' is not supported.", $"Supported: {string.Join(", ", SupportedArchitectures)} (LLaMA family).");
         int hidden = m.GetInt($"{arch}.embedding_length");
         int layers = m.GetInt($"{arch}.block_count");
+        // Every layer has its own blk.N.* tensors: a count beyond the tensor directory is corrupt (and must not size any allocation).
+        if (layers < 1 || layers > f.Tensors.Count)
+            throw new SlimLLMException(f.Path, $"GGUF metadata '{arch}.block_count' is {layers}, but the file holds {f.Tensors.Count} tensors (each layer has its own).",
+                "The file is corrupt; download or convert it again.");
         var heads = PerLayer(m, $"{arch}.attention.head_count", layers);
         var kvHeads = m.Contains($"{arch}.attention.head_count_kv") ? PerLayer(m, $"{arch}.attention.head_count_kv", layers) : heads;
         var ffn = PerLayer(m, $"{arch}.feed_forward_length", layers);

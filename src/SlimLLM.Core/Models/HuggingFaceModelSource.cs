@@ -17,7 +17,7 @@ public sealed class HuggingFaceModelSource : IModelSource
         Path = System.IO.Path.GetFullPath(folder);
         Config = HuggingFaceConfig.Load(System.IO.Path.Combine(Path, "config.json"));
         _store = SafetensorsStore.Open(Path);
-        _tokenizer = new Lazy<ITokenizer>(() => TokenizerLoader.FromFolder(Path));
+        _tokenizer = new Lazy<ITokenizer>(() => TokenizerLoader.ForModel(TokenizerLoader.FromFolder(Path), Config.VocabSize, Path));
         ValidateShapes();
     }
 

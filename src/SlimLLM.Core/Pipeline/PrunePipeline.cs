@@ -16,8 +16,10 @@ namespace SlimLLM.Pipeline;
 /// One pruning job end to end: check that the output folder may be replaced and lock it, open the model, sample calibration
 /// text, prune, write the folder under a temporary name (weights, config, tokenizer, GGUF when asked, slimllm.json), evaluate
 /// dense and pruned perplexity, then swap the folder into place, or beside it as NAME.rejected when an evaluate gate fails.
+/// With <paramref name="verifyFingerprint"/> the model's files are hashed again even when the fingerprint memo looks current.
 /// </summary>
-public sealed class PrunePipeline(IProgressReporter? progress = null, string? cacheRoot = null, CancellationToken cancel = default)
+public sealed class PrunePipeline(IProgressReporter? progress = null, string? cacheRoot = null, CancellationToken cancel = default,
+    bool verifyFingerprint = false)
 {
     private readonly IProgressReporter _progress = new CancellingProgress(progress ?? NullProgress.Instance, cancel);
 
@@ -47,7 +49,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         var calibration = BuildCalibration(job, source);
         IStatisticsCache cache = cacheRoot is null ? new NoStatisticsCache() : new StatisticsCache(cacheRoot, _progress);
         var fingerprintClock = Stopwatch.StartNew();
-        var fingerprint = cacheRoot is null ? null : ModelFingerprint.Compute(source, cacheRoot);
+        var fingerprint = cacheRoot is null ? null : ModelFingerprint.Compute(source, cacheRoot, verifyFingerprint);
         var fingerprintSeconds = fingerprintClock.Elapsed.TotalSeconds;
         using var folder = new AtomicFolder(output);
         // The weights are written layer by layer while pruning (one layer resident), under temporary names until committed.

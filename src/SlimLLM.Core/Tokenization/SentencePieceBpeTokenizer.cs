@@ -7,10 +7,13 @@ namespace SlimLLM.Tokenization;
 /// LLaMA-style SentencePiece BPE (score-ordered merges, U+2581 for spaces, a dummy prefix space, byte fallback to
 /// &lt;0xNN&gt; pieces), from a tokenizer.model file or a GGUF vocabulary, encoded by Microsoft.ML.Tokenizers.
 /// Control pieces written in the text (such as "&lt;s&gt;") are encoded as plain text, as SentencePiece and llama.cpp do.
+/// Without byte fallback, each run of characters missing from the vocabulary becomes one &lt;unk&gt;, as in SentencePiece
+/// (Microsoft.ML.Tokenizers gives one per character).
 /// </summary>
 public sealed class SentencePieceBpeTokenizer : ITokenizer
 {
     private readonly LlamaTokenizer _tokenizer;
+    private readonly bool _mergeUnknownRuns;
 
     private SentencePieceBpeTokenizer(LlamaTokenizer tokenizer, SentencePieceModelProto model, bool addBosByDefault)
     {
@@ -19,6 +22,7 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
         BosId = ValidId(model.BosId);
         EosId = ValidId(model.EosId);
         UnknownId = ValidId(model.UnkId);
+        _mergeUnknownRuns = !model.ByteFallback && UnknownId is not null;
         AddBosByDefault = addBosByDefault && BosId is not null;
     }
 
@@ -65,11 +69,16 @@ public sealed class SentencePieceBpeTokenizer : ITokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = _tokenizer.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false);
-        if (!addBos || BosId is not int bos) return [.. ids];
-        var result = new int[ids.Count + 1];
-        result[0] = bos;
-        for (int i = 0; i < ids.Count; i++) result[i + 1] = ids[i];
-        return result;
+        var result = new List<int>(ids.Count + 1);
+        if (addBos && BosId is int bos) result.Add(bos);
+        bool afterUnknown = false;
+        foreach (var id in ids)
+        {
+            bool unknown = _mergeUnknownRuns && id == UnknownId;
+            if (!(unknown && afterUnknown)) result.Add(id);
+            afterUnknown = unknown;
+        }
+        return [.. result];
     }
 
     public string Decode(IReadOnlyList<int> ids)

@@ -10,7 +10,7 @@ namespace SlimLLM.Tool.Commands;
 /// <summary>`slimllm prune [MANIFEST]`: every model of the manifest, validated up front, in order.</summary>
 public static class ManifestPrune
 {
-    public static int Run(string manifestPath, string? deviceOverride, string? cacheDirOverride, bool noCache, bool json)
+    public static int Run(string manifestPath, string? deviceOverride, string? cacheDirOverride, bool noCache, bool json, bool verify = false)
     {
         var manifest = ManifestLoader.Load(Path.GetFullPath(manifestPath));
         var progress = new StderrProgress();
@@ -44,7 +44,7 @@ public static class ManifestPrune
                 ExportGguf = spec.Formats.Contains(OutputFormat.Gguf),
                 ProtectedPaths = [(manifest.Directory, "the manifest's folder"), (manifest.Path, "the manifest")],
             };
-            reports.Add(new PrunePipeline(progress, cacheRoot, Signals.Token).Run(job));
+            reports.Add(new PrunePipeline(progress, cacheRoot, Signals.Token, verify).Run(job));
         }
         return PruneOutput.Print(reports, json);
     }

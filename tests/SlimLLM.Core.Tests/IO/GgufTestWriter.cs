@@ -8,6 +8,7 @@ internal sealed class GgufTestWriter
 {
     private readonly List<(string Key, GgufValueType Type, object Value, GgufValueType? ElementType)> _metadata = [];
     private readonly List<(string Name, uint Type, long[] Shape, byte[] Data)> _tensors = [];
+    private readonly Dictionary<string, long> _offsetOverrides = [];
 
     public uint Version { get; set; } = 3;
     public uint Magic { get; set; } = 0x46554747;
@@ -29,6 +30,13 @@ internal sealed class GgufTestWriter
     public GgufTestWriter AddTensor(string name, GgmlType type, long[] shape, byte[] data)
     {
         _tensors.Add((name, (uint)type, shape, data));
+        return this;
+    }
+
+    /// <summary>Declares <paramref name="name"/> at data offset <paramref name="offset"/> instead of the next free aligned one.</summary>
+    public GgufTestWriter AtOffset(string name, long offset)
+    {
+        _offsetOverrides[name] = offset;
         return this;
     }
 
@@ -68,7 +76,7 @@ internal sealed class GgufTestWriter
             w.Write((uint)t.Shape.Length);
             foreach (var ne in t.Shape.Reverse()) w.Write((ulong)ne);
             w.Write(t.Type);
-            w.Write((ulong)offsets[i]);
+            w.Write((ulong)_offsetOverrides.GetValueOrDefault(t.Name, offsets[i]));
         }
         w.Flush();
         Pad(ms);

@@ -4,6 +4,9 @@ namespace SlimLLM.Tests.Support;
 
 public sealed record ToolResult(int ExitCode, string Stdout, string Stderr);
 
+/// <summary>How a bounded run ended: its result, or why it was killed (null when it was not), and its peak resident memory.</summary>
+public sealed record BoundedToolResult(ToolResult Result, string? Killed, long PeakRssBytes, TimeSpan Elapsed);
+
 /// <summary>Runs the real `slimllm` tool (slimllm.dll from the test output folder) as a separate process.</summary>
 public static class ToolRunner
 {
@@ -12,6 +15,52 @@ public static class ToolRunner
     public static ToolResult Run(params string[] args) => RunIn(null, null, args);
 
     public static ToolResult RunIn(string? workingDirectory, IDictionary<string, string>? env, params string[] args)
+    {
+        using var p = Start(workingDirectory, env, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("slimllm " + string.Join(' ', args) + " did not finish in 10 minutes");
+        }
+        return new ToolResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>
+    /// Runs the tool, killing it (and reporting why) once it runs longer than <paramref name="timeout"/> or its resident
+    /// memory exceeds <paramref name="maxRssBytes"/> (sampled every 50 ms).
+    /// </summary>
+    public static BoundedToolResult RunBounded(string? workingDirectory, IDictionary<string, string>? env, TimeSpan timeout, long maxRssBytes,
+        params string[] args)
+    {
+        var clock = Stopwatch.StartNew();
+        using var p = Start(workingDirectory, env, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        string? killed = null;
+        long peak = 0;
+        while (!p.WaitForExit(50))
+        {
+            try
+            {
+                p.Refresh();
+                peak = Math.Max(peak, p.WorkingSet64);
+            }
+            catch (InvalidOperationException) { break; } // exited between the two calls
+            killed = clock.Elapsed > timeout ? $"still running after {timeout.TotalSeconds:F0} s"
+                : peak > maxRssBytes ? $"resident memory {peak >> 20} MB above the bound of {maxRssBytes >> 20} MB"
+                : null;
+            if (killed is null) continue;
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            break;
+        }
+        p.WaitForExit();
+        return new BoundedToolResult(new ToolResult(p.ExitCode, stdout.Result, stderr.Result), killed, peak, clock.Elapsed);
+    }
+
+    private static Process Start(string? workingDirectory, IDictionary<string, string>? env, string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -23,14 +72,6 @@ public static class ToolRunner
         psi.ArgumentList.Add(ToolDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException("slimllm " + string.Join(' ', args) + " did not finish in 10 minutes");
-        }
-        return new ToolResult(p.ExitCode, stdout.Result, stderr.Result);
+        return Process.Start(psi)!;
     }
 }

@@ -67,12 +67,7 @@ public sealed class Stories260KGgufTokenizerTests : IDisposable
     [InlineData("corpus", "cbec9e5316c09ae73ae299c69e226c2ca15dadca87c82f76c1a0c6ff01a02c2f", 1015, 80747)]
     public void Corpus_matches_sentencepiece_and_round_trips(string corpus, string sha256, int lines, long tokens)
     {
-        var path = corpus switch
-        {
-            "tinystories" => TestData.TinyStoriesValid,
-            "wikitext" => TestData.WikiText2Test,
-            _ => TestData.CorpusEn,
-        };
+        var path = TokenizerCorpus.Named(corpus);
         Assert.Equal((sha256, lines, tokens), TokenizerCorpus.Fingerprint(_tok, path, addBos: false));
         Assert.Empty(TokenizerCorpus.RoundTripFailures(_tok, path));
     }

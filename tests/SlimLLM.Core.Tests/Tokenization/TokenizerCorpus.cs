@@ -7,6 +7,14 @@ namespace SlimLLM.Tests.Tokenization;
 /// <summary>Helpers that run a tokenizer over the non-empty lines of a shared text file.</summary>
 internal static class TokenizerCorpus
 {
+    /// <summary>The shared text a theory names: "tinystories", "wikitext" or "corpus".</summary>
+    public static string Named(string corpus) => corpus switch
+    {
+        "tinystories" => Tests.Support.TestData.TinyStoriesValid,
+        "wikitext" => Tests.Support.TestData.WikiText2Test,
+        _ => Tests.Support.TestData.CorpusEn,
+    };
+
     public static string[] Lines(string path) => File.ReadLines(path).Where(l => l.Length > 0).ToArray();
 
     /// <summary>SHA-256 of "id,id,...\n" per line: the same text the independent reference scripts wrote.</summary>

@@ -77,8 +77,22 @@ internal sealed class GgufHeader
                     $"tensor '{t.Name}' ({t.Type.Describe()}, {t.ShapeText}, {bytes} bytes at byte {dataOffset + t.Offset}) extends past the end of the file ({r.Length} bytes): the file is truncated.",
                     "Download or convert the file again.");
         }
+        CheckOverlaps(r, tensors);
 
         return new GgufHeader { Version = version, Metadata = metadata, Tensors = tensors, Alignment = alignment, DataOffset = dataOffset };
+    }
+
+    /// <summary>Tensors must not share data bytes (as safetensors requires); empty tensors and those of unknown size are left out.</summary>
+    private static void CheckOverlaps(GgufHeaderReader r, List<GgufTensorEntry> tensors)
+    {
+        var sorted = tensors.Where(t => t.ByteLength > 0).OrderBy(t => t.Offset).ToList();
+        for (var k = 1; k < sorted.Count; k++)
+        {
+            var (a, b) = (sorted[k - 1], sorted[k]);
+            long aEnd = a.Offset + a.ByteLength!.Value;
+            if (b.Offset < aEnd)
+                throw r.Corrupt($"tensors '{a.Name}' [{a.Offset}, {aEnd}] and '{b.Name}' [{b.Offset}, {b.Offset + b.ByteLength!.Value}] overlap (data offsets)");
+        }
     }
 
     private static GgufTensorEntry ReadTensorInfo(GgufHeaderReader r, long index)
