@@ -45,9 +45,22 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
         };
     }
 
+    /// <summary>
+    /// The longest model name: it names a folder (and the temporary folder beside it, 45 characters longer), and file systems
+    /// allow 255 bytes per name.
+    /// </summary>
+    public const int MaxNameLength = 100;
+
     private string? ReadName(Dictionary<string, SourcePosition> names)
     {
         if (entry.String("name", true, "my-model-slim") is not { } name) return null;
+        if (name.Value.Length > MaxNameLength)
+        {
+            Diagnostics.Add(ManifestErrorCode.InvalidModelName, name.Position,
+                $"model name '{name.Value[..20]}…' is {name.Value.Length} characters long, more than {MaxNameLength} (it names the output folder).",
+                "Use a shorter name, e.g. 'name: tinystories-slim'.");
+            return null;
+        }
         if (!ModelName().IsMatch(name.Value) || name.Value is "." or "..")
         {
             Diagnostics.Add(ManifestErrorCode.InvalidModelName, name.Position,
