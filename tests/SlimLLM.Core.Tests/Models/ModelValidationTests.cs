@@ -88,6 +88,22 @@ public class ModelValidationTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 
+    [Theory]
+    [InlineData(1_000_000_000)]
+    [InlineData(-1)]
+    [InlineData(0)]
+    public void Bad_layer_count_exits_2_with_one_line_from_the_tool_in_seconds(int layers)
+    {
+        // Before: -1 and 0 crashed with a stack trace; 1,000,000,000 took 7.8 GB before its error.
+        using var dir = ModelWithConfig(c => c["num_hidden_layers"] = layers);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var r = ToolRunner.Run("inspect", dir.Path);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        Assert.Equal(2, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: {dir.File("config.json")}: \"num_hidden_layers\" is {layers}; it must be ", line);
+    }
+
     [Fact]
     public void Layer_count_is_checked_against_the_layers_the_weights_hold()
     {
