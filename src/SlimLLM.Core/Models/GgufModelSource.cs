@@ -87,6 +87,7 @@ public sealed class GgufModelSource : IModelSource
             : check.HeadDim($"{arch}.embedding_length", hidden, $"{arch}.attention.head_count", heads.Max()));
         int vocab = check.AtLeastOne("vocab size", m.Contains("tokenizer.ggml.tokens") ? m.GetStringArray("tokenizer.ggml.tokens").Length : (int)f.Info("token_embd.weight").Shape[0]);
         double Positive(string key, double dflt) => check.PositiveFinite(key, m.Contains(key) ? Decimal(m, key) : dflt);
+        RefuseRopeScaling(f, arch);
 
         var layerConfigs = new List<DecoderLayerConfig>(layers);
         for (int i = 0; i < layers; i++)
@@ -120,6 +121,23 @@ public sealed class GgufModelSource : IModelSource
         };
         ValidateShapes(f, config);
         return config;
+    }
+
+    /// <summary>
+    /// RoPE scaling in a GGUF (llama.cpp's rope.scaling.* keys, or Llama 3.1's frequency factors in rope_freqs.weight) is not
+    /// implemented for GGUF input: refused by name rather than run with plain RoPE, which would give wrong outputs.
+    /// </summary>
+    private static void RefuseRopeScaling(GgufFile f, string arch)
+    {
+        var m = f.Metadata;
+        string typeKey = $"{arch}.rope.scaling.type", factorKey = $"{arch}.rope.scaling.factor";
+        string? type = m.Contains(typeKey) ? m.GetString(typeKey) : null;
+        double factor = m.Contains(factorKey) ? m.GetDouble(factorKey) : 1.0;
+        const string fix = "Use the model's Hugging Face folder (llama3 rope_scaling is supported there), or a GGUF without RoPE scaling.";
+        if (type is not (null or "none") || (type is null && factor != 1.0 && factor != 0.0))
+            throw new SlimLLMException(f.Path, $"the model uses {type ?? "linear"} RoPE scaling ('{typeKey}', factor {factor}), which is not implemented for GGUF input.", fix);
+        if (f.Contains("rope_freqs.weight"))
+            throw new SlimLLMException(f.Path, "the model carries RoPE frequency factors ('rope_freqs.weight', Llama 3.1 scaling), which are not implemented for GGUF input.", fix);
     }
 
     /// <summary>

@@ -260,6 +260,41 @@ public class ModelValidationTests
     public void Gguf_rms_epsilon_not_positive_is_refused(float value) =>
         GgufFails("llama.attention.layer_norm_rms_epsilon", Float32(value), "\"llama.attention.layer_norm_rms_epsilon\" is ");
 
+    /// <summary>stories260K rewritten with its metadata edited and, optionally, a rope_freqs.weight tensor added.</summary>
+    private static string GgufWith(TempDir dir, Action<SlimLLM.IO.Gguf.GgufMetadataBuilder> edit, bool ropeFreqs = false)
+    {
+        using var src = SlimLLM.IO.Gguf.GgufFile.Open(TestData.Stories260KGguf);
+        var meta = new SlimLLM.IO.Gguf.GgufMetadataBuilder();
+        foreach (var k in src.Metadata.Keys) meta.Set(k, src.Metadata[k]);
+        edit(meta);
+        var tensors = src.Tensors.Select(t => new SlimLLM.IO.Gguf.GgufTensorDeclaration(t.Name, t.Type, t.Shape)).ToList();
+        if (ropeFreqs) tensors.Add(new("rope_freqs.weight", SlimLLM.IO.Gguf.GgmlType.F32, [4]));
+        var path = dir.File("scaled.gguf");
+        SlimLLM.IO.Gguf.GgufWriter.Write(path, meta, tensors, d => d.Name == "rope_freqs.weight" ? ones(4) : src.Load(d.Name));
+        return path;
+    }
+
+    [Fact]
+    public void Gguf_rope_scaling_is_refused_by_name()
+    {
+        using var dir = TestData.NewTempDir();
+        // The rewritten file without scaling opens (the copy itself is sound).
+        using (var plain = ModelLoader.Open(GgufWith(dir, _ => { }))) Assert.Equal(5, plain.Config.NumLayers);
+
+        var path = GgufWith(dir, m => m.Set("llama.rope.scaling.type", "linear").Set("llama.rope.scaling.factor", 4f));
+        var e = OpenFails(path);
+        Assert.StartsWith(path + ": the model uses linear RoPE scaling ('llama.rope.scaling.type', factor 4), which is not implemented for GGUF input.", e.Message);
+
+        path = GgufWith(dir, m => m.Set("llama.rope.scaling.type", "yarn"));
+        Assert.Contains("uses yarn RoPE scaling", OpenFails(path).Message);
+
+        path = GgufWith(dir, _ => { }, ropeFreqs: true);
+        Assert.Contains("RoPE frequency factors ('rope_freqs.weight', Llama 3.1 scaling)", OpenFails(path).Message);
+
+        // "none" is no scaling.
+        using var none = ModelLoader.Open(GgufWith(dir, m => m.Set("llama.rope.scaling.type", "none")));
+    }
+
     [Fact]
     public void Gguf_non_finite_weight_is_refused_naming_the_tensor()
     {
