@@ -25,16 +25,16 @@ public static class PruneResourceCheck
     {
         var config = source.Config;
         bool manifest = job.SettingsSource is not null;
-        string Setting(string key, string flag) => manifest ? key : flag;
+        string Setting(string key, string flag) => manifest ? $"'{key}'" : flag;
         string samplesSetting = Setting("calibration.samples", "--samples"), seqLenSetting = Setting("calibration.seq_len", "--seq-len");
 
         int context = config.MaxPositionEmbeddings;
         if (job.SeqLen > context)
-            throw new SlimLLMException(job.SettingsSource, $"{seqLenSetting} is {job.SeqLen:N0}, above the model's context of {context:N0} tokens (max_position_embeddings of {source.Path}).",
+            throw new SettingException("calibration.seq_len", job.SettingsSource, $"{seqLenSetting} is {job.SeqLen:N0}, above the model's context of {context:N0} tokens (max_position_embeddings of {source.Path}).",
                 $"Set {seqLenSetting} to at most {context:N0} (the paper uses 128).");
         for (int i = 0; i < job.Evaluate.Count; i++)
             if (job.Evaluate[i].SeqLen > context)
-                throw new SlimLLMException(job.SettingsSource, $"{Setting($"evaluate[{i}].seq_len", "the evaluation window")} is {job.Evaluate[i].SeqLen:N0}, above the model's context of {context:N0} tokens (max_position_embeddings of {source.Path}).",
+                throw new SettingException($"evaluate[{i}].seq_len", job.SettingsSource, $"{Setting($"evaluate[{i}].seq_len", "the evaluation window")} is {job.Evaluate[i].SeqLen:N0}, above the model's context of {context:N0} tokens (max_position_embeddings of {source.Path}).",
                     $"Set it to at most {context:N0}.");
 
         var estimate = PruneResourceEstimate.For(config, job.Samples, job.SeqLen, job.Settings.BatchSize, ElementSize(compute.DType),
@@ -49,10 +49,10 @@ public static class PruneResourceCheck
             long fit = estimate.SamplesThatFit(available, job.Samples);
             string need = $"the run needs about {CacheMaintenance.Format(estimate.PeakBytes)} of memory but {CacheMaintenance.Format(available)} is available";
             throw calibrationIsTheCause
-                ? new SlimLLMException(job.SettingsSource,
+                ? new SettingException("calibration.samples", job.SettingsSource,
                     $"{need} (calibration hidden states: {CacheMaintenance.Format(estimate.CalibrationBytes)} for {samplesSetting} {job.Samples:N0} × {seqLenSetting} {job.SeqLen:N0} tokens).",
                     fit > 0 ? $"Lower {samplesSetting} to at most {fit:N0} (or lower {seqLenSetting}), or free memory." : $"Lower {seqLenSetting}, or use a machine with more memory.")
-                : new SlimLLMException(job.SettingsSource, $"{need} (perplexity evaluation loads the whole model: {CacheMaintenance.Format(estimate.EvaluationBytes)}).",
+                : new SettingException("evaluate", job.SettingsSource, $"{need} (perplexity evaluation loads the whole model: {CacheMaintenance.Format(estimate.EvaluationBytes)}).",
                     "Evaluate on a machine with more memory or on a GPU (device: cuda), or remove the evaluation.");
         }
 

@@ -3,6 +3,7 @@ using SlimLLM.Errors;
 using SlimLLM.Export;
 using SlimLLM.Manifest;
 using SlimLLM.Pipeline;
+using SlimLLM.Resources;
 using SlimLLM.Sources;
 using SlimLLM.Tool.Cli;
 
@@ -43,7 +44,13 @@ public static class ManifestPrune
                 Device = deviceOverride is null or "auto" ? spec.Device : deviceOverride,
                 SettingsSource = manifest.Path,
             };
-            var report = new PrunePipeline(progress, cacheRoot).Run(job);
+            PruneReport report;
+            try { report = new PrunePipeline(progress, cacheRoot).Run(job); }
+            catch (SettingException e)
+            {
+                // Found once the model was open (its context, the memory the settings need): reported at the setting's line.
+                throw new ManifestException(manifest.Path, [new ManifestError(manifest.Path, spec.PositionOf(e.Setting), ManifestErrorCode.OutOfRange, e.Cause, e.Fix ?? "")]);
+            }
             if (spec.Formats.Contains(OutputFormat.Gguf))
             {
                 // Written beside the safetensors files, from the folder just committed (the exporter writes atomically too).

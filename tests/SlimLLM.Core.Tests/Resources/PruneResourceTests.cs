@@ -43,7 +43,7 @@ public class PruneResourceTests
     private static SlimLLMException Refused(PruneJob job, long available = 16 * GB, long free = 1000 * GB)
     {
         using var source = ModelLoader.Open(TestData.TinyStoriesLlama);
-        var e = Assert.Throws<SlimLLMException>(() => PruneResourceCheck.Run(job, source, Cpu, null, available, free));
+        var e = Assert.ThrowsAny<SlimLLMException>(() => PruneResourceCheck.Run(job, source, Cpu, null, available, free));
         Assert.DoesNotContain('\n', e.Message);
         return e;
     }
@@ -92,8 +92,9 @@ public class PruneResourceTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
         Assert.StartsWith("/project/slimllm.yaml: the run needs about 73.", e.Message);
         Assert.Contains("but 16.00 GB is available (calibration hidden states: ", e.Message);
-        Assert.Contains("for calibration.samples 100,000 × calibration.seq_len 128 tokens).", e.Message);
-        Assert.Matches(@"Lower calibration\.samples to at most [0-9,]+ \(or lower calibration\.seq_len\), or free memory\.$", e.Message);
+        Assert.Contains("for 'calibration.samples' 100,000 × 'calibration.seq_len' 128 tokens).", e.Message);
+        Assert.Matches(@"Lower 'calibration\.samples' to at most [0-9,]+ \(or lower 'calibration\.seq_len'\), or free memory\.$", e.Message);
+        Assert.Equal("calibration.samples", Assert.IsType<SettingException>(e).Setting);
         // The count it proposes fits.
         var fit = long.Parse(System.Text.RegularExpressions.Regex.Match(e.Message, @"at most ([0-9,]+)").Groups[1].Value.Replace(",", ""));
         using var source = ModelLoader.Open(TestData.TinyStoriesLlama);
@@ -118,10 +119,12 @@ public class PruneResourceTests
     public void Seq_len_above_max_position_embeddings_is_refused()
     {
         var e = Refused(Job(seqLen: 100_000));
-        Assert.Equal($"/project/slimllm.yaml: calibration.seq_len is 100,000, above the model's context of 512 tokens (max_position_embeddings of {TestData.TinyStoriesLlama}). " +
-                     "Set calibration.seq_len to at most 512 (the paper uses 128).", e.Message);
+        Assert.Equal($"/project/slimllm.yaml: 'calibration.seq_len' is 100,000, above the model's context of 512 tokens (max_position_embeddings of {TestData.TinyStoriesLlama}). " +
+                     "Set 'calibration.seq_len' to at most 512 (the paper uses 128).", e.Message);
+        Assert.Equal("calibration.seq_len", Assert.IsType<SettingException>(e).Setting);
         e = Refused(Job(evaluate: [new EvaluationSpec(TestData.TinyStoriesValid, SeqLen: 513)]));
-        Assert.StartsWith("/project/slimllm.yaml: evaluate[0].seq_len is 513, above the model's context of 512 tokens", e.Message);
+        Assert.StartsWith("/project/slimllm.yaml: 'evaluate[0].seq_len' is 513, above the model's context of 512 tokens", e.Message);
+        Assert.Equal("evaluate[0].seq_len", Assert.IsType<SettingException>(e).Setting);
         // At the limit: accepted.
         using var source = ModelLoader.Open(TestData.TinyStoriesLlama);
         PruneResourceCheck.Run(Job(seqLen: 512), source, Cpu, null, 16 * GB, 1000 * GB);
@@ -133,6 +136,35 @@ public class PruneResourceTests
         using var dir = TestData.NewTempDir();
         var line = ErrorLine(PruneTiny(dir.File("out"), "--seq-len", "1000"));
         Assert.StartsWith("error: --seq-len is 1,000, above the model's context of 512 tokens", line);
+    }
+
+    private static string TinyManifest(string calibration) => $"""
+        models:
+          - name: tiny-slim
+            source:
+              path: {TestData.TinyStoriesLlama}
+            calibration:
+              files: ["{TestData.TinyStoriesValid}"]
+        {calibration}
+            pruning:
+              target: 0.2
+
+        """;
+
+    [Theory]
+    [InlineData("      seq_len: 100000\n", 7, "'calibration.seq_len' is 100,000, above the model's context of 512 tokens")]
+    [InlineData("      samples: 100000\n      seq_len: 512\n", 7, "the run needs about ")]
+    public void Manifest_settings_the_model_or_machine_cannot_take_are_reported_at_their_line(string calibration, int line, string message)
+    {
+        using var dir = TestData.NewTempDir();
+        var manifest = dir.File("slimllm.yaml");
+        File.WriteAllText(manifest, TinyManifest(calibration.TrimEnd('\n')));
+        var r = ToolRunner.RunIn(dir.Path, new Dictionary<string, string> { ["SLIMLLM_CACHE"] = "" }, "prune", "--no-cache");
+        Assert.Equal(2, r.ExitCode);
+        var error = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains(": error "));
+        Assert.StartsWith($"{manifest}({line},16): error SLIM004: {message}", error);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.False(Directory.Exists(dir.File("out/tiny-slim")));
     }
 
     [Fact]
