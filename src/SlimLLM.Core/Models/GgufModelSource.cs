@@ -108,7 +108,7 @@ public sealed class GgufModelSource : IModelSource
             Layers = layerConfigs,
             RmsNormEps = Positive($"{arch}.attention.layer_norm_rms_epsilon", 1e-5),
             RopeTheta = Positive($"{arch}.rope.freq_base", 10000.0),
-            MaxPositionEmbeddings = check.AtLeastOne($"{arch}.context_length", m.GetInt($"{arch}.context_length", 2048)),
+            MaxPositionEmbeddings = check.Context($"{arch}.context_length", m.GetInt($"{arch}.context_length", 2048)),
             TieWordEmbeddings = !f.Contains("output.weight"),
             BosTokenId = m.Contains("tokenizer.ggml.bos_token_id") ? m.GetInt("tokenizer.ggml.bos_token_id") : null,
             EosTokenId = m.Contains("tokenizer.ggml.eos_token_id") ? m.GetInt("tokenizer.ggml.eos_token_id") : null,

@@ -57,7 +57,7 @@ public static class HuggingFaceConfig
         int vocab = check.AtLeastOne("vocab_size", Int(root, "vocab_size", path));
         int headDim = check.EvenHeadDim("head_dim", OptInt(root, "head_dim", path) is int hd ? check.AtLeastOne("head_dim", hd)
             : check.HeadDim("hidden_size", hidden, "num_attention_heads", heads));
-        int maxPositions = check.AtLeastOne("max_position_embeddings", OptInt(root, "max_position_embeddings", path) ?? 2048);
+        int maxPositions = check.Context("max_position_embeddings", OptInt(root, "max_position_embeddings", path) ?? 2048);
         double eps = check.PositiveFinite("rms_norm_eps", OptDouble(root, "rms_norm_eps", path) ?? 1e-6);
         double theta = check.PositiveFinite("rope_theta", OptDouble(root, "rope_theta", path) ?? 10000.0);
         if (heads % kvHeads != 0)

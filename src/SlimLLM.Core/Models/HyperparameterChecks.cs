@@ -22,8 +22,18 @@ internal sealed partial class HyperparameterChecks(string file, string fix)
     public int AtLeastOne(string key, int value) =>
         value >= 1 ? value : throw OutOfRange(key, value.ToString(CultureInfo.InvariantCulture), "at least 1");
 
-    public int Layers(string key, int value) => AtLeastOne(key, value) <= MaxLayers ? value
-        : throw OutOfRange(key, value.ToString(CultureInfo.InvariantCulture), $"at most {MaxLayers:N0} (no LLaMA-family model has more layers)");
+    /// <summary>
+    /// The longest context accepted (16,777,216 tokens; the longest published is 10,485,760): the rotary tables of generation
+    /// are sized by it, so a corrupt value must not reach them.
+    /// </summary>
+    public const int MaxContext = 1 << 24;
+
+    public int Layers(string key, int value) => AtMost(key, AtLeastOne(key, value), MaxLayers, "no LLaMA-family model has more layers");
+
+    public int Context(string key, int value) => AtMost(key, AtLeastOne(key, value), MaxContext, "no LLaMA-family model has a longer context");
+
+    private int AtMost(string key, int value, int max, string why) => value <= max ? value
+        : throw OutOfRange(key, value.ToString(CultureInfo.InvariantCulture), $"at most {max:N0} ({why})");
 
     public double PositiveFinite(string key, double value) => double.IsFinite(value) && value > 0 ? value
         : throw OutOfRange(key, value.ToString("R", CultureInfo.InvariantCulture), "a finite number above 0");

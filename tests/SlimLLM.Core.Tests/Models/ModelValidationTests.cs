@@ -51,6 +51,7 @@ public class ModelValidationTests
     [InlineData("vocab_size", 0, "\"vocab_size\" is 0; it must be at least 1")]
     [InlineData("max_position_embeddings", 0, "\"max_position_embeddings\" is 0; it must be at least 1")]
     [InlineData("head_dim", 15, "\"head_dim\" is 15; it must be even")]
+    [InlineData("max_position_embeddings", int.MaxValue, "\"max_position_embeddings\" is 2147483647; it must be at most 16,777,216")]
     public void Integer_out_of_range_is_refused_naming_key_and_value(string key, int value, string expected) =>
         ConfigFails(c => c[key] = value, expected);
 
@@ -251,6 +252,7 @@ public class ModelValidationTests
     [InlineData("llama.embedding_length", 0u, "\"llama.embedding_length\" is 0; it must be at least 1")]
     [InlineData("llama.feed_forward_length", 0u, "\"llama.feed_forward_length\" is 0; it must be at least 1")]
     [InlineData("llama.context_length", 0u, "\"llama.context_length\" is 0; it must be at least 1")]
+    [InlineData("llama.context_length", 2147483647u, "\"llama.context_length\" is 2147483647; it must be at most 16,777,216")]
     public void Gguf_integer_out_of_range_is_refused(string key, uint value, string expected) => GgufFails(key, UInt32(value), expected);
 
     [Theory]
