@@ -22,6 +22,7 @@ public static class CacheMaintenance
     /// <summary>Deletes least recently used entries until the total is at most <paramref name="maxBytes"/>; returns what was removed.</summary>
     public static List<CacheEntry> Prune(string root, long maxBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         var entries = Entries(root).OrderBy(e => e.LastUsedUtc).ToList();
         long total = entries.Sum(e => e.Bytes);
         var removed = new List<CacheEntry>();
@@ -46,8 +47,9 @@ public static class CacheMaintenance
         long mult = 1;
         foreach (var (suffix, m) in new[] { ("GB", 1L << 30), ("MB", 1L << 20), ("KB", 1L << 10), ("B", 1L) })
             if (t.EndsWith(suffix, StringComparison.Ordinal)) { mult = m; t = t[..^suffix.Length]; break; }
-        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0)
-            throw new SlimLLMException(null, $"'{text}' is not a size.", "Write e.g. 500MB or 10GB.");
+        // NaN, infinities and sizes beyond a long would convert to long.MinValue, a negative limit that deletes every entry.
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v) || v < 0 || v * mult >= long.MaxValue)
+            throw new SlimLLMException(null, $"'{text}' is not a size (a number from 0 up, with an optional B, KB, MB or GB).", "Write e.g. 500MB or 10GB.");
         return (long)(v * mult);
     }
 

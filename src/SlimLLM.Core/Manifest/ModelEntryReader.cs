@@ -9,6 +9,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
 {
     private readonly string _dir = Path.GetDirectoryName(manifestFile)!;
     private ManifestDiagnostics Diagnostics => entry.Diagnostics;
+    private readonly Dictionary<string, SourcePosition> _positions = new(StringComparer.Ordinal);
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex ModelName();
@@ -42,12 +43,26 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
             Formats = formats,
             Device = device,
             CacheDir = cacheDir,
+            SettingPositions = _positions,
         };
     }
+
+    /// <summary>
+    /// The longest model name: it names a folder (and the temporary folder beside it, 45 characters longer), and file systems
+    /// allow 255 bytes per name.
+    /// </summary>
+    public const int MaxNameLength = 100;
 
     private string? ReadName(Dictionary<string, SourcePosition> names)
     {
         if (entry.String("name", true, "my-model-slim") is not { } name) return null;
+        if (name.Value.Length > MaxNameLength)
+        {
+            Diagnostics.Add(ManifestErrorCode.InvalidModelName, name.Position,
+                $"model name '{name.Value[..20]}…' is {name.Value.Length} characters long, more than {MaxNameLength} (it names the output folder).",
+                "Use a shorter name, e.g. 'name: tinystories-slim'.");
+            return null;
+        }
         if (!ModelName().IsMatch(name.Value) || name.Value is "." or "..")
         {
             Diagnostics.Add(ManifestErrorCode.InvalidModelName, name.Position,
@@ -74,6 +89,9 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
         var seed = section.Integer("seed", false, "42", int.MinValue);
         var mode = section.Choice("mode", ManifestKeys.Modes, "a calibration mode");
         var batch = section.Integer("batch_size", false, "8", 1);
+        var sectionAt = entry.KeyPosition("calibration")!.Value;
+        _positions["calibration.samples"] = samples?.Position ?? sectionAt;
+        _positions["calibration.seq_len"] = seqLen?.Position ?? sectionAt;
         if (files is null || Failed(section, "samples", samples) || Failed(section, "seq_len", seqLen) || Failed(section, "seed", seed)
             || Failed(section, "mode", mode) || Failed(section, "batch_size", batch))
             return null;
@@ -179,6 +197,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
     {
         var list = entry.Sequence("evaluate", false, "text: data/test.txt");
         if (list is null) return entry.Has("evaluate") ? null : [];
+        _positions["evaluate"] = entry.KeyPosition("evaluate")!.Value;
         var specs = new List<EvaluateSpec>();
         bool ok = true;
         for (int i = 0; i < list.Items.Count; i++)
@@ -194,6 +213,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
             var text = e.String("text", true, "data/test.txt");
             var maxTokens = e.Integer("max_tokens", false, "65536", 2);
             var seqLen = e.Integer("seq_len", false, "128", 2);
+            _positions[$"evaluate[{i}].seq_len"] = seqLen?.Position ?? map.Position;
             var gate = e.Number("max_perplexity_increase", false, "0.5");
             bool entryOk = !(Failed(e, "max_tokens", maxTokens) || Failed(e, "seq_len", seqLen) || Failed(e, "max_perplexity_increase", gate));
             if (gate is { } g) entryOk &= e.InRange("max_perplexity_increase", g, 0, true, null, false, "0.5");

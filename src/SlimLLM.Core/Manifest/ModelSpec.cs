@@ -21,6 +21,14 @@ public sealed record ModelSpec
     public required string Device { get; init; }
     /// <summary>The manifest-level <c>cache:</c> folder, absolute, or null.</summary>
     public string? CacheDir { get; init; }
+    /// <summary>
+    /// Where settings checked only once the model is open are written (<c>calibration.samples</c>, <c>calibration.seq_len</c>,
+    /// <c>evaluate[i].seq_len</c>, <c>evaluate</c>): the value, or its section when the default is used.
+    /// </summary>
+    public IReadOnlyDictionary<string, SourcePosition> SettingPositions { get; init; } = new Dictionary<string, SourcePosition>();
+
+    /// <summary>The position of <paramref name="setting"/> (a manifest key path), or the model entry's when it is not known.</summary>
+    public SourcePosition PositionOf(string setting) => SettingPositions.TryGetValue(setting, out var p) ? p : Position;
 
     /// <summary>The folder the pruned model is written to: <c>&lt;output.dir&gt;/&lt;name&gt;</c>.</summary>
     public string OutputDir => Path.Combine(OutputRoot, Name);

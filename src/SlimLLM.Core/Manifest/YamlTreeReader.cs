@@ -45,6 +45,12 @@ internal sealed class YamlTreeReader
                 "Fix the YAML here: check the indentation, quotes, brackets and the ':' after each key.");
             return null;
         }
+        catch (TooDeepException e)
+        {
+            _diagnostics.Add(ManifestErrorCode.SyntaxError, e.At, $"the YAML nests collections more than {MaxDepth} levels deep here.",
+                "A manifest needs a few levels (models, a model, its sections): remove the extra brackets or indentation.");
+            return null;
+        }
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner fails this way instead of with a YamlException on some unclosed flow collections.
@@ -63,9 +69,21 @@ internal sealed class YamlTreeReader
         _lastPosition = At(Current.Start);
     }
 
+    /// <summary>
+    /// The deepest nesting of collections read. A manifest needs five levels; the limit keeps a hostile file (10,000 '[' in a row)
+    /// from overflowing the stack of this recursive reader, which no handler can catch.
+    /// </summary>
+    public const int MaxDepth = 64;
+
+    private sealed class TooDeepException(SourcePosition at) : Exception
+    {
+        public SourcePosition At { get; } = at;
+    }
+
     private YamlNode ReadNode()
     {
         var ev = Current;
+        if (ev is SequenceStart or MappingStart && _openCollections.Count >= MaxDepth) throw new TooDeepException(At(ev.Start));
         switch (ev)
         {
             case Scalar s:

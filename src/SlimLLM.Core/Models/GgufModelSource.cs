@@ -37,16 +37,19 @@ public sealed class GgufModelSource : IModelSource
     public ITokenizer Tokenizer => _tokenizer.Value;
     public GgufFile File => _file;
 
-    public Tensor LoadEmbedding() => _file.Load("token_embd.weight");
-    public Tensor LoadLmHead() => _file.Load(_file.Contains("output.weight") ? "output.weight" : "token_embd.weight");
-    public Tensor LoadFinalNorm() => _file.Load("output_norm.weight");
+    public Tensor LoadEmbedding() => Load("token_embd.weight");
+    public Tensor LoadLmHead() => Load(_file.Contains("output.weight") ? "output.weight" : "token_embd.weight");
+    public Tensor LoadFinalNorm() => Load("output_norm.weight");
+
+    /// <summary>A tensor of the file, refused when it holds NaN or infinite values.</summary>
+    private Tensor Load(string name) => FiniteWeights.Ensure(_file.Load(name), _file.Path, name);
 
     public DecoderLayerWeights LoadLayer(int index)
     {
         var p = $"blk.{index}.";
         var layer = Config.Layers[index];
-        Tensor L(string s) => _file.Load(p + s);
-        Tensor? B(string s) => _file.Contains(p + s) ? _file.Load(p + s) : null;
+        Tensor L(string s) => Load(p + s);
+        Tensor? B(string s) => _file.Contains(p + s) ? Load(p + s) : null;
         Tensor Unpermute(Tensor t, int heads) { using (t) return GgufLlamaLayout.UnpermuteQK(t, heads); }
         Tensor? UnpermuteOpt(Tensor? t, int heads) => t is null ? null : Unpermute(t, heads);
         return new DecoderLayerWeights
@@ -69,18 +72,22 @@ public sealed class GgufModelSource : IModelSource
         var arch = m.GetString("general.architecture");
         if (!SupportedArchitectures.Contains(arch))
             throw new SlimLLMException(f.Path, $"GGUF architecture '{arch}' is not supported.", $"Supported: {string.Join(", ", SupportedArchitectures)} (LLaMA family).");
-        int hidden = m.GetInt($"{arch}.embedding_length");
-        int layers = m.GetInt($"{arch}.block_count");
-        // Every layer has its own blk.N.* tensors: a count beyond the tensor directory is corrupt (and must not size any allocation).
-        if (layers < 1 || layers > f.Tensors.Count)
-            throw new SlimLLMException(f.Path, $"GGUF metadata '{arch}.block_count' is {layers}, but the file holds {f.Tensors.Count} tensors (each layer has its own).",
-                "The file is corrupt; download or convert it again.");
-        var heads = PerLayer(m, $"{arch}.attention.head_count", layers);
-        var kvHeads = m.Contains($"{arch}.attention.head_count_kv") ? PerLayer(m, $"{arch}.attention.head_count_kv", layers) : heads;
-        var ffn = PerLayer(m, $"{arch}.feed_forward_length", layers);
-        int headDim = m.Contains($"{arch}.attention.key_length") ? m.GetInt($"{arch}.attention.key_length")
-            : m.Contains($"{arch}.rope.dimension_count") ? m.GetInt($"{arch}.rope.dimension_count") : hidden / heads.Max();
-        int vocab = m.Contains("tokenizer.ggml.tokens") ? m.GetStringArray("tokenizer.ggml.tokens").Length : (int)f.Info("token_embd.weight").Shape[0];
+        var check = new HyperparameterChecks(f.Path, "The file's metadata is corrupt or inconsistent: convert the model again.");
+        int hidden = check.AtLeastOne($"{arch}.embedding_length", m.GetInt($"{arch}.embedding_length"));
+        int layers = check.Layers($"{arch}.block_count", m.GetInt($"{arch}.block_count"));
+        // Before any per-layer array is built: the declared blocks must be those the file holds.
+        check.LayersPresent($"{arch}.block_count", layers, f, "blk.");
+        int[] Sizes(string key, int[] values) => values.Select(v => check.AtLeastOne(key, v)).ToArray();
+        var heads = Sizes($"{arch}.attention.head_count", PerLayer(m, $"{arch}.attention.head_count", layers));
+        var kvHeads = m.Contains($"{arch}.attention.head_count_kv") ? Sizes($"{arch}.attention.head_count_kv", PerLayer(m, $"{arch}.attention.head_count_kv", layers)) : heads;
+        var ffn = Sizes($"{arch}.feed_forward_length", PerLayer(m, $"{arch}.feed_forward_length", layers));
+        int headDim = check.EvenHeadDim($"{arch}.attention.key_length",
+            m.Contains($"{arch}.attention.key_length") ? check.AtLeastOne($"{arch}.attention.key_length", m.GetInt($"{arch}.attention.key_length"))
+            : m.Contains($"{arch}.rope.dimension_count") ? check.AtLeastOne($"{arch}.rope.dimension_count", m.GetInt($"{arch}.rope.dimension_count"))
+            : check.HeadDim($"{arch}.embedding_length", hidden, $"{arch}.attention.head_count", heads.Max()));
+        int vocab = check.AtLeastOne("vocab size", m.Contains("tokenizer.ggml.tokens") ? m.GetStringArray("tokenizer.ggml.tokens").Length : (int)f.Info("token_embd.weight").Shape[0]);
+        double Positive(string key, double dflt) => check.PositiveFinite(key, m.Contains(key) ? Decimal(m, key) : dflt);
+        RefuseRopeScaling(f, arch);
 
         var layerConfigs = new List<DecoderLayerConfig>(layers);
         for (int i = 0; i < layers; i++)
@@ -99,9 +106,9 @@ public sealed class GgufModelSource : IModelSource
             VocabSize = vocab,
             HeadDim = headDim,
             Layers = layerConfigs,
-            RmsNormEps = m.Contains($"{arch}.attention.layer_norm_rms_epsilon") ? Decimal(m, $"{arch}.attention.layer_norm_rms_epsilon") : 1e-5,
-            RopeTheta = m.Contains($"{arch}.rope.freq_base") ? Decimal(m, $"{arch}.rope.freq_base") : 10000.0,
-            MaxPositionEmbeddings = m.GetInt($"{arch}.context_length", 2048),
+            RmsNormEps = Positive($"{arch}.attention.layer_norm_rms_epsilon", 1e-5),
+            RopeTheta = Positive($"{arch}.rope.freq_base", 10000.0),
+            MaxPositionEmbeddings = check.Context($"{arch}.context_length", m.GetInt($"{arch}.context_length", 2048)),
             TieWordEmbeddings = !f.Contains("output.weight"),
             BosTokenId = m.Contains("tokenizer.ggml.bos_token_id") ? m.GetInt("tokenizer.ggml.bos_token_id") : null,
             EosTokenId = m.Contains("tokenizer.ggml.eos_token_id") ? m.GetInt("tokenizer.ggml.eos_token_id") : null,
@@ -114,6 +121,23 @@ public sealed class GgufModelSource : IModelSource
         };
         ValidateShapes(f, config);
         return config;
+    }
+
+    /// <summary>
+    /// RoPE scaling in a GGUF (llama.cpp's rope.scaling.* keys, or Llama 3.1's frequency factors in rope_freqs.weight) is not
+    /// implemented for GGUF input: refused by name rather than run with plain RoPE, which would give wrong outputs.
+    /// </summary>
+    private static void RefuseRopeScaling(GgufFile f, string arch)
+    {
+        var m = f.Metadata;
+        string typeKey = $"{arch}.rope.scaling.type", factorKey = $"{arch}.rope.scaling.factor";
+        string? type = m.Contains(typeKey) ? m.GetString(typeKey) : null;
+        double factor = m.Contains(factorKey) ? m.GetDouble(factorKey) : 1.0;
+        const string fix = "Use the model's Hugging Face folder (llama3 rope_scaling is supported there), or a GGUF without RoPE scaling.";
+        if (type is not (null or "none") || (type is null && factor != 1.0 && factor != 0.0))
+            throw new SlimLLMException(f.Path, $"the model uses {type ?? "linear"} RoPE scaling ('{typeKey}', factor {factor}), which is not implemented for GGUF input.", fix);
+        if (f.Contains("rope_freqs.weight"))
+            throw new SlimLLMException(f.Path, "the model carries RoPE frequency factors ('rope_freqs.weight', Llama 3.1 scaling), which are not implemented for GGUF input.", fix);
     }
 
     /// <summary>

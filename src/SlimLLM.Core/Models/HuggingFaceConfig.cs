@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SlimLLM.Errors;
+using SlimLLM.IO;
 
 namespace SlimLLM.Models;
 
@@ -14,38 +15,54 @@ public static class HuggingFaceConfig
     public static readonly IReadOnlyList<string> SupportedArchitectures = ["LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM"];
     public const string PerLayerKey = "slimllm_layers";
 
-    public static ModelConfig Load(string path)
+    /// <param name="weights">The checkpoint the config belongs to, when open: its decoder layers must be the declared number
+    /// (checked before any per-layer list is built).</param>
+    public static ModelConfig Load(string path, ITensorStore? weights = null) => Parse(ReadJson(path), path, weights);
+
+    /// <summary>config.json as a JSON object (one-line errors when it is missing or not JSON).</summary>
+    public static JsonObject ReadJson(string path)
     {
         if (!File.Exists(path))
             throw new SlimLLMException(path, "config.json not found.", "A Hugging Face model folder needs config.json beside its weights.");
-        JsonObject root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
                 ?? throw new SlimLLMException(path, "config.json is not a JSON object.");
         }
         catch (JsonException e)
         {
             throw new SlimLLMException(path, $"config.json is not valid JSON ({e.Message}).", "Restore the file from the model's source.");
         }
-        return Parse(root, path);
     }
 
-    public static ModelConfig Parse(JsonObject root, string path)
+    /// <summary>The activations config.json may name for the SwiGLU MLP: all are SiLU (transformers' ACT2FN maps "swish" to SiLU).</summary>
+    public static readonly IReadOnlyList<string> SupportedActivations = ["silu", "swish"];
+
+    public static ModelConfig Parse(JsonObject root, string path, ITensorStore? weights = null)
     {
         var arch = (root["architectures"] as JsonArray)?.FirstOrDefault()?.GetValue<string>()
             ?? throw new SlimLLMException(path, "config.json has no \"architectures\" entry.", "Add e.g. \"architectures\": [\"LlamaForCausalLM\"].");
         if (!SupportedArchitectures.Contains(arch))
             throw new SlimLLMException(path, $"unsupported architecture '{arch}'.", $"Supported: {string.Join(", ", SupportedArchitectures)}.");
+        if (root["hidden_act"] is JsonNode act && !(act is JsonValue v && v.TryGetValue<string>(out var name) && SupportedActivations.Contains(name)))
+            throw new SlimLLMException(path, $"\"hidden_act\" is {act.ToJsonString()}; SlimLLM computes the LLaMA MLP with SiLU only, so this model would be run (and pruned) wrongly.",
+                "Use a model whose hidden_act is \"silu\".");
 
-        int hidden = Int(root, "hidden_size", path);
-        int heads = Int(root, "num_attention_heads", path);
-        int kvHeads = OptInt(root, "num_key_value_heads") ?? heads;
-        int ffn = Int(root, "intermediate_size", path);
-        int layers = Int(root, "num_hidden_layers", path);
-        int headDim = OptInt(root, "head_dim") ?? hidden / heads;
-        if (kvHeads <= 0 || heads % kvHeads != 0)
+        var check = new HyperparameterChecks(path, "Fix the value in config.json, or use the config.json that came with the model.");
+        int hidden = check.AtLeastOne("hidden_size", Int(root, "hidden_size", path));
+        int heads = check.AtLeastOne("num_attention_heads", Int(root, "num_attention_heads", path));
+        int kvHeads = check.AtLeastOne("num_key_value_heads", OptInt(root, "num_key_value_heads", path) ?? heads);
+        int ffn = check.AtLeastOne("intermediate_size", Int(root, "intermediate_size", path));
+        int layers = check.Layers("num_hidden_layers", Int(root, "num_hidden_layers", path));
+        int vocab = check.AtLeastOne("vocab_size", Int(root, "vocab_size", path));
+        int headDim = check.EvenHeadDim("head_dim", OptInt(root, "head_dim", path) is int hd ? check.AtLeastOne("head_dim", hd)
+            : check.HeadDim("hidden_size", hidden, "num_attention_heads", heads));
+        int maxPositions = check.Context("max_position_embeddings", OptInt(root, "max_position_embeddings", path) ?? 2048);
+        double eps = check.PositiveFinite("rms_norm_eps", OptDouble(root, "rms_norm_eps", path) ?? 1e-6);
+        double theta = check.PositiveFinite("rope_theta", OptDouble(root, "rope_theta", path) ?? 10000.0);
+        if (heads % kvHeads != 0)
             throw new SlimLLMException(path, $"num_attention_heads ({heads}) is not a multiple of num_key_value_heads ({kvHeads}).");
+        if (weights is not null) check.LayersPresent("num_hidden_layers", layers, weights, "model.layers.");
 
         bool qwen = arch == "Qwen2ForCausalLM";
         bool attnBias = OptBool(root, "attention_bias") ?? false;
@@ -69,13 +86,13 @@ public static class HuggingFaceConfig
         {
             Architecture = arch,
             HiddenSize = hidden,
-            VocabSize = Int(root, "vocab_size", path),
+            VocabSize = vocab,
             HeadDim = headDim,
             Layers = layerConfigs,
-            RmsNormEps = OptDouble(root, "rms_norm_eps") ?? 1e-6,
-            RopeTheta = OptDouble(root, "rope_theta") ?? 10000.0,
-            RopeScaling = ParseRopeScaling(root["rope_scaling"] as JsonObject, path),
-            MaxPositionEmbeddings = OptInt(root, "max_position_embeddings") ?? 2048,
+            RmsNormEps = eps,
+            RopeTheta = theta,
+            RopeScaling = ParseRopeScaling(root["rope_scaling"] as JsonObject, path, check),
+            MaxPositionEmbeddings = maxPositions,
             TieWordEmbeddings = OptBool(root, "tie_word_embeddings") ?? false,
             BosTokenId = OptIntOrFirst(root, "bos_token_id"),
             EosTokenId = OptIntOrFirst(root, "eos_token_id"),
@@ -90,22 +107,25 @@ public static class HuggingFaceConfig
         var biases = new ProjectionBiases(
             Bias("q_proj", defaults.Q), Bias("k_proj", defaults.K), Bias("v_proj", defaults.V), Bias("o_proj", defaults.O),
             Bias("gate_proj", defaults.Gate), Bias("up_proj", defaults.Up), Bias("down_proj", defaults.Down));
-        return new DecoderLayerConfig(
-            Int(n, "num_attention_heads", path, $"{PerLayerKey}[{i}]."),
-            Int(n, "num_key_value_heads", path, $"{PerLayerKey}[{i}]."),
-            Int(n, "intermediate_size", path, $"{PerLayerKey}[{i}]."),
-            biases);
+        var check = new HyperparameterChecks(path, "Fix the value in config.json, or use the config.json that came with the model.");
+        int Size(string key) => check.AtLeastOne($"{PerLayerKey}[{i}].{key}", Int(n, key, path, $"{PerLayerKey}[{i}]."));
+        return new DecoderLayerConfig(Size("num_attention_heads"), Size("num_key_value_heads"), Size("intermediate_size"), biases);
     }
 
-    private static RopeScaling? ParseRopeScaling(JsonObject? o, string path)
+    private static RopeScaling? ParseRopeScaling(JsonObject? o, string path, HyperparameterChecks check)
     {
         if (o is null) return null;
         var type = o["rope_type"]?.GetValue<string>() ?? o["type"]?.GetValue<string>() ?? "default";
         if (type == "default") return null;
         if (type != "llama3")
             throw new SlimLLMException(path, $"rope_scaling type '{type}' is not supported.", "Supported: llama3 (or none).");
-        return new RopeScaling(type, OptDouble(o, "factor") ?? 8.0, OptDouble(o, "low_freq_factor") ?? 1.0,
-            OptDouble(o, "high_freq_factor") ?? 4.0, OptInt(o, "original_max_position_embeddings") ?? 8192);
+        double Factor(string key, double dflt) => check.PositiveFinite($"rope_scaling.{key}", OptDouble(o, key, path) ?? dflt);
+        double low = Factor("low_freq_factor", 1.0), high = Factor("high_freq_factor", 4.0);
+        if (high <= low)
+            throw new SlimLLMException(path, $"\"rope_scaling.high_freq_factor\" ({high}) is not above \"rope_scaling.low_freq_factor\" ({low}); llama3 scaling divides by their difference.",
+                "Fix the values in config.json, or use the config.json that came with the model.");
+        return new RopeScaling(type, Factor("factor", 8.0), low, high,
+            check.AtLeastOne("rope_scaling.original_max_position_embeddings", OptInt(o, "original_max_position_embeddings", path) ?? 8192));
     }
 
     /// <summary>Writes config.json for <paramref name="config"/>, keeping unrelated keys of <paramref name="baseConfig"/> when given.</summary>
@@ -170,11 +190,30 @@ public static class HuggingFaceConfig
     }
 
     private static int Int(JsonObject o, string key, string path, string prefix = "") =>
-        OptInt(o, key) ?? throw new SlimLLMException(path, $"config.json has no integer \"{prefix}{key}\".", "Add it, or use the config.json that came with the model.");
+        OptInt(o, key, path, prefix) ?? throw new SlimLLMException(path, $"config.json has no integer \"{prefix}{key}\".", "Add it, or use the config.json that came with the model.");
 
-    private static int? OptInt(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
+    /// <summary>The integer under <paramref name="key"/>, null when absent; a value that is present but not a 32-bit integer is an error, not the default.</summary>
+    private static int? OptInt(JsonObject o, string key, string path, string prefix = "") => o[key] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
+        var other => throw NotA(path, prefix + key, other, "an integer in the 32-bit range"),
+    };
+
+    /// <summary>The number under <paramref name="key"/>, null when absent; a value that is present but not a number is an error, not the default.</summary>
+    private static double? OptDouble(JsonObject o, string key, string path) => o[key] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<double>(out var d) => d,
+        var other => throw NotA(path, key, other, "a number"),
+    };
+
+    private static SlimLLMException NotA(string path, string key, JsonNode value, string what) =>
+        new(path, $"\"{key}\" is {Shorten(value.ToJsonString())}; it must be {what}.", "Fix the value in config.json, or use the config.json that came with the model.");
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
     private static bool? OptBool(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
-    private static double? OptDouble(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
     private static int? OptIntOrFirst(JsonObject o, string key) =>
-        o[key] is JsonArray a ? (a.FirstOrDefault() is JsonValue v && v.TryGetValue<int>(out var i) ? i : null) : OptInt(o, key);
+        o[key] is JsonArray a ? (a.FirstOrDefault() is JsonValue v && v.TryGetValue<int>(out var i) ? i : null) : o[key] is JsonValue s && s.TryGetValue<int>(out var j) ? j : null;
 }

@@ -15,10 +15,22 @@ public sealed class HuggingFaceModelSource : IModelSource
     public HuggingFaceModelSource(string folder)
     {
         Path = System.IO.Path.GetFullPath(folder);
-        Config = HuggingFaceConfig.Load(System.IO.Path.Combine(Path, "config.json"));
+        var configPath = System.IO.Path.Combine(Path, "config.json");
+        var json = HuggingFaceConfig.ReadJson(configPath);
         _store = SafetensorsStore.Open(Path);
+        try
+        {
+            // With the weights at hand: the declared layer count is compared with the layers they hold before it sizes anything.
+            Config = HuggingFaceConfig.Parse(json, configPath, _store);
+            ValidateShapes();
+            ValidateTiedEmbeddings(configPath);
+        }
+        catch
+        {
+            _store.Dispose();
+            throw;
+        }
         _tokenizer = new Lazy<ITokenizer>(() => TokenizerLoader.ForModel(TokenizerLoader.FromFolder(Path), Config.VocabSize, Path));
-        ValidateShapes();
     }
 
     public string Path { get; }
@@ -29,9 +41,12 @@ public sealed class HuggingFaceModelSource : IModelSource
 
     private const string EmbedName = "model.embed_tokens.weight", HeadName = "lm_head.weight", NormName = "model.norm.weight";
 
-    public Tensor LoadEmbedding() => _store.Load(_store.Contains(EmbedName) ? EmbedName : HeadName);
-    public Tensor LoadLmHead() => _store.Load(_store.Contains(HeadName) ? HeadName : EmbedName);
-    public Tensor LoadFinalNorm() => _store.Load(NormName);
+    public Tensor LoadEmbedding() => Load(_store.Contains(EmbedName) ? EmbedName : HeadName);
+    public Tensor LoadLmHead() => Load(_store.Contains(HeadName) ? HeadName : EmbedName);
+    public Tensor LoadFinalNorm() => Load(NormName);
+
+    /// <summary>A tensor of the checkpoint, refused when it holds NaN or infinite values.</summary>
+    private Tensor Load(string name) => FiniteWeights.Ensure(_store.Load(name), _store.Path, name);
 
     public DecoderLayerWeights LoadLayer(int index) => LoadLayer(index, t => t);
 
@@ -43,7 +58,7 @@ public sealed class HuggingFaceModelSource : IModelSource
     private DecoderLayerWeights LoadLayer(int index, Func<Tensor, Tensor> convert)
     {
         var p = $"model.layers.{index}.";
-        return DecoderLayerWeights.Load(s => convert(_store.Load(p + s)), s => _store.Contains(p + s) ? convert(_store.Load(p + s)) : null);
+        return DecoderLayerWeights.Load(s => convert(Load(p + s)), s => _store.Contains(p + s) ? convert(Load(p + s)) : null);
     }
 
     /// <summary>Checks every expected tensor exists with the shape config.json implies, before any work is done.</summary>
@@ -77,6 +92,30 @@ public sealed class HuggingFaceModelSource : IModelSource
             ExpectBias(p + "mlp.gate_proj.bias", l.Biases.Gate, m);
             ExpectBias(p + "mlp.up_proj.bias", l.Biases.Up, m);
             ExpectBias(p + "mlp.down_proj.bias", l.Biases.Down, d);
+        }
+    }
+
+    /// <summary>
+    /// tie_word_embeddings must agree with the tensors: untied needs both the embedding and lm_head (otherwise one would silently
+    /// stand in for the other); tied with both present needs them equal (otherwise which one is used decides the outputs).
+    /// </summary>
+    private void ValidateTiedEmbeddings(string configPath)
+    {
+        bool embed = _store.Contains(EmbedName), head = _store.Contains(HeadName);
+        if (!Config.TieWordEmbeddings && !(embed && head))
+            throw new SlimLLMException(configPath, $"\"tie_word_embeddings\" is false but the checkpoint has no {(embed ? HeadName : EmbedName)}; an untied model needs both {EmbedName} and {HeadName}.",
+                "Set \"tie_word_embeddings\": true if the model shares its embedding with the output head, or use the complete checkpoint.");
+        if (Config.TieWordEmbeddings && embed && head)
+        {
+            bool same;
+            using (NewDisposeScope())
+            {
+                var e = _store.Load(EmbedName);
+                same = e.eq(_store.Load(HeadName).to(e.dtype)).all().item<bool>();
+            }
+            if (!same)
+                throw new SlimLLMException(configPath, $"\"tie_word_embeddings\" is true but the checkpoint's {HeadName} differs from its {EmbedName}, so the model is not tied.",
+                    "Set \"tie_word_embeddings\": false to use both tensors, or remove the one that does not belong to the model.");
         }
     }
 

@@ -45,6 +45,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
 
         var compute = ComputeDevice.Resolve(job.Device, source.Config.TorchDtype);
         _progress.Info($"{job.Name}: {source.Config.Architecture} from {source.Path}; device {compute.Device} ({compute.Reason})");
+        Resources.PruneResourceCheck.Run(job, source, compute, _progress);   // context, memory and disk, before any work
 
         var calibration = BuildCalibration(job, source);
         IStatisticsCache cache = cacheRoot is null ? new NoStatisticsCache() : new StatisticsCache(cacheRoot, _progress);

@@ -2,6 +2,7 @@ using SlimLLM.Caching;
 using SlimLLM.Errors;
 using SlimLLM.Manifest;
 using SlimLLM.Pipeline;
+using SlimLLM.Resources;
 using SlimLLM.Sources;
 using SlimLLM.Tool.Cli;
 
@@ -44,7 +45,14 @@ public static class ManifestPrune
                 ExportGguf = spec.Formats.Contains(OutputFormat.Gguf),
                 ProtectedPaths = [(manifest.Directory, "the manifest's folder"), (manifest.Path, "the manifest")],
             };
-            reports.Add(new PrunePipeline(progress, cacheRoot, Signals.Token, verify).Run(job));
+            PruneReport report;
+            try { report = new PrunePipeline(progress, cacheRoot, Signals.Token, verify).Run(job); }
+            catch (SettingException e)
+            {
+                // Found once the model was open (its context, the memory the settings need): reported at the setting's line.
+                throw new ManifestException(manifest.Path, [new ManifestError(manifest.Path, spec.PositionOf(e.Setting), ManifestErrorCode.OutOfRange, e.Cause, e.Fix ?? "")]);
+            }
+            reports.Add(report);
         }
         return PruneOutput.Print(reports, json);
     }

@@ -1,0 +1,79 @@
+using SlimLLM.Caching;
+using SlimLLM.Compute;
+using SlimLLM.Diagnostics;
+using SlimLLM.Errors;
+using SlimLLM.IO;
+using SlimLLM.Models;
+using SlimLLM.Pipeline;
+using SlimLLM.Progress;
+using SlimLLM.Pruning.Engine;
+using static TorchSharp.torch;
+
+namespace SlimLLM.Resources;
+
+/// <summary>
+/// What a prune job asks of the model and the machine, checked once the model's config is read and before calibration text is
+/// read or anything is computed: sequence lengths within the model's context, the estimated peak memory within what is
+/// available (CPU runs), and the output within the free space of its drive. Each refusal is one line naming the setting.
+/// </summary>
+public static class PruneResourceCheck
+{
+    /// <param name="availableMemory">Memory available to the run (default: <see cref="ProcessMemory.AvailableBytes"/>).</param>
+    /// <param name="freeDisk">Free space on the output folder's drive (default: asked of the file system).</param>
+    public static PruneResourceEstimate Run(PruneJob job, IModelSource source, ComputeDevice compute, IProgressReporter? progress = null,
+        long? availableMemory = null, long? freeDisk = null)
+    {
+        var config = source.Config;
+        bool manifest = job.SettingsSource is not null;
+        string Setting(string key, string flag) => manifest ? $"'{key}'" : flag;
+        string samplesSetting = Setting("calibration.samples", "--samples"), seqLenSetting = Setting("calibration.seq_len", "--seq-len");
+
+        int context = config.MaxPositionEmbeddings;
+        if (job.SeqLen > context)
+            throw new SettingException("calibration.seq_len", job.SettingsSource, $"{seqLenSetting} is {job.SeqLen:N0}, above the model's context of {context:N0} tokens (max_position_embeddings of {source.Path}).",
+                $"Set {seqLenSetting} to at most {context:N0} (the paper uses 128).");
+        for (int i = 0; i < job.Evaluate.Count; i++)
+            if (job.Evaluate[i].SeqLen > context)
+                throw new SettingException($"evaluate[{i}].seq_len", job.SettingsSource, $"{Setting($"evaluate[{i}].seq_len", "the evaluation window")} is {job.Evaluate[i].SeqLen:N0}, above the model's context of {context:N0} tokens (max_position_embeddings of {source.Path}).",
+                    $"Set it to at most {context:N0}.");
+
+        var estimate = PruneResourceEstimate.For(config, job.Samples, job.SeqLen, job.Settings.BatchSize, ElementSize(compute.DType),
+            ElementSize(PruningEngine.StoredDtype(config)), job.Settings.Ratio.Target is double t ? 1 - t : null,
+            job.Evaluate.Count == 0 ? null : job.Evaluate.Max(e => e.SeqLen));
+
+        long available = availableMemory ?? ProcessMemory.AvailableBytes();
+        // On CUDA the hidden states and the layer being pruned live in device memory, which is not estimated here.
+        if (!compute.IsCuda && estimate.PeakBytes > available)
+        {
+            bool calibrationIsTheCause = estimate.CalibrationBytes >= estimate.EvaluationBytes;
+            long fit = estimate.SamplesThatFit(available, job.Samples);
+            string need = $"the run needs about {CacheMaintenance.Format(estimate.PeakBytes)} of memory but {CacheMaintenance.Format(available)} is available";
+            throw calibrationIsTheCause
+                ? new SettingException("calibration.samples", job.SettingsSource,
+                    $"{need} (calibration hidden states: {CacheMaintenance.Format(estimate.CalibrationBytes)} for {samplesSetting} {job.Samples:N0} × {seqLenSetting} {job.SeqLen:N0} tokens).",
+                    fit > 0 ? $"Lower {samplesSetting} to at most {fit:N0} (or lower {seqLenSetting}), or free memory." : $"Lower {seqLenSetting}, or use a machine with more memory.")
+                : new SettingException("evaluate", job.SettingsSource, $"{need} (perplexity evaluation loads the whole model: {CacheMaintenance.Format(estimate.EvaluationBytes)}).",
+                    "Evaluate on a machine with more memory or on a GPU (device: cuda), or remove the evaluation.");
+        }
+
+        long free = freeDisk ?? FreeSpace(job.OutputDir);
+        if (estimate.OutputBytes > free)
+            throw new SlimLLMException(job.OutputDir, $"the pruned model needs about {CacheMaintenance.Format(estimate.OutputBytes)} on disk but its drive has {CacheMaintenance.Format(free)} free.",
+                "Free space there, or write the output to another drive.");
+
+        progress?.Info($"{job.Name}: estimated peak memory {CacheMaintenance.Format(estimate.PeakBytes)} ({CacheMaintenance.Format(available)} available), " +
+                       $"output about {CacheMaintenance.Format(estimate.OutputBytes)}");
+        return estimate;
+    }
+
+    private static int ElementSize(ScalarType t) => IO.TensorDTypes.FromScalarType(t).ElementSize();
+
+    /// <summary>Free space on the drive of <paramref name="path"/>, or of its nearest existing ancestor (the output folder may not exist yet).</summary>
+    public static long FreeSpace(string path)
+    {
+        var dir = Path.GetFullPath(path);
+        while (!Directory.Exists(dir) && Path.GetDirectoryName(dir) is { } parent) dir = parent;
+        try { return new DriveInfo(dir).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return long.MaxValue; }
+    }
+}
