@@ -16,6 +16,9 @@ public static class OutputFolderGuard
         "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "added_tokens.json",
     ];
 
+    /// <summary>The longest output folder name (UTF-8 bytes) that leaves room for the staging folder's name.</summary>
+    public const int MaxNameBytes = 160;
+
     /// <param name="destination">The output folder, absolute.</param>
     /// <param name="isPreviousOutput">Whether an existing folder carries the marker of this kind of output (e.g. slimllm.json).</param>
     /// <param name="protectedPaths">Paths the destination must neither be nor contain, with what they are (for the message).</param>
@@ -25,6 +28,11 @@ public static class OutputFolderGuard
     {
         destination = Path.TrimEndingDirectorySeparator(Path.GetFullPath(destination));
         string fix = settingsSource is null ? "Choose another --out folder." : "Choose another output.dir (or model name) in the manifest.";
+        // The staging folder beside it is named .NAME.rejected.tmp-<owner>-<id> (about 75 more characters), and most file
+        // systems stop at 255 bytes a name.
+        if (System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(destination)) > MaxNameBytes)
+            throw new SlimLLMException(settingsSource, $"the output folder's name '{Path.GetFileName(destination)[..40]}…' is " +
+                $"{System.Text.Encoding.UTF8.GetByteCount(Path.GetFileName(destination))} bytes long; at most {MaxNameBytes} are possible.", fix);
         if (File.Exists(destination))
             throw new SlimLLMException(settingsSource, $"the output folder {destination} is a file.", fix);
         if (Path.GetPathRoot(destination) == destination + Path.DirectorySeparatorChar || Path.GetPathRoot(destination) == destination)

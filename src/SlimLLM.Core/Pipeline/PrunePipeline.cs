@@ -33,8 +33,9 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         var rejectedDir = RejectedDir(output);
         using var source = ModelLoader.Open(job.ModelPath);
         var protectedPaths = ProtectedPaths(job, source).ToList();
+        OutputFolderGuard.Check(output, IsPrunedOutput, protectedPaths, job.SettingsSource); // before the lock file is made beside it
         using var outputLock = OutputLock.Acquire(output, _progress, cancel);
-        // Checked under the lock: another run may have just replaced the folder.
+        // Checked again under the lock: another run may have just replaced the folder.
         OutputFolderGuard.Check(output, IsPrunedOutput, protectedPaths, job.SettingsSource);
         OutputFolderGuard.Check(rejectedDir, IsPrunedOutput, protectedPaths, job.SettingsSource);
         int swept = StaleTemps.SweepFolder(Path.GetDirectoryName(output)!,

@@ -62,6 +62,8 @@ public static class ErrorHandling
             {
                 case IOException io when SlimLLM.IO.DiskSpace.IsDiskFull(io):
                     return $"the disk is full ({FirstLine(io.Message)}). Free space on that drive, or point the output (output.dir / --out) or the cache (SLIMLLM_CACHE / --cache-dir) to a larger one.";
+                case PathTooLongException tooLong:
+                    return $"a path is too long for the file system: {FirstLine(tooLong.Message)} Use shorter folder or model names.";
                 case UnauthorizedAccessException denied:
                     return $"permission denied: {FirstLine(denied.Message)} Make the folder writable, or choose another output (output.dir / --out) or cache folder (SLIMLLM_CACHE / --cache-dir).";
                 case IOException io when io.HResult == 30 || io.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase):

@@ -172,3 +172,14 @@ public class ExportOutputSafetyTests
         Assert.Equal(0, ToolRunner.Run("export", "--model", TestData.TinyStoriesLlama, "-o", dir.File("m.gguf")).ExitCode);
     }
 }
+
+public class OutputNameTests
+{
+    [Fact]
+    public void An_output_name_too_long_for_the_file_system_is_a_one_line_error()
+    {
+        using var dir = TestData.NewTempDir();
+        OutputSafetyTests.AssertOneLineError(ToolRunner.Run(OutputSafetyTests.Prune(dir.File(new string('n', 300)))), 2, "300 bytes long; at most 160");
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+}
