@@ -17,16 +17,9 @@ public static class DiskSpace
 
     /// <summary>"the drive holding FOLDER has N MB free".</summary>
     public static string Describe(string folder) =>
-        FreeBytes(folder) is long free ? $"the drive holding {folder} has {Format(free)} free" : $"the drive holding {folder} is full";
+        FreeBytes(folder) is long free ? $"the drive holding {folder} has {Caching.CacheMaintenance.Format(free)} free" : $"the drive holding {folder} is full";
 
-    public static string Format(long bytes) => bytes switch
-    {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):F1} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):F1} MiB",
-        _ => $"{bytes / 1024.0:F0} KiB",
-    };
-
-    /// <summary>ENOSPC (28) on Unix; ERROR_HANDLE_DISK_FULL (0x27) and ERROR_DISK_FULL (0x70) on Windows.</summary>
+    /// <summary>.NET on Unix puts the errno in HResult: ENOSPC (28) or EDQUOT (122); on Windows ERROR_DISK_FULL (0x70) or ERROR_HANDLE_DISK_FULL (0x27).</summary>
     public static bool IsDiskFull(IOException e) =>
-        (e.HResult & 0xFFFF) is 28 or 0x27 or 0x70 || e.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase);
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 0x70 or 0x27 : e.HResult is 28 or 122;
 }

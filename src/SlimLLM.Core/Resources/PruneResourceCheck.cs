@@ -57,23 +57,19 @@ public static class PruneResourceCheck
         }
 
         long free = freeDisk ?? FreeSpace(job.OutputDir);
-        if (estimate.OutputBytes > free)
-            throw new SlimLLMException(job.OutputDir, $"the pruned model needs about {CacheMaintenance.Format(estimate.OutputBytes)} on disk but its drive has {CacheMaintenance.Format(free)} free.",
+        // model.gguf is written beside the safetensors, in f16: 2 bytes a parameter.
+        long outputBytes = estimate.OutputBytes + (job.ExportGguf ? estimate.OutputBytes / ElementSize(PruningEngine.StoredDtype(config)) * 2 : 0);
+        if (outputBytes > free)
+            throw new SlimLLMException(job.OutputDir, $"the pruned model{(job.ExportGguf ? " and its model.gguf need" : " needs")} about {CacheMaintenance.Format(outputBytes)} on disk but its drive has {CacheMaintenance.Format(free)} free.",
                 "Free space there, or write the output to another drive.");
 
         progress?.Info($"{job.Name}: estimated peak memory {CacheMaintenance.Format(estimate.PeakBytes)} ({CacheMaintenance.Format(available)} available), " +
-                       $"output about {CacheMaintenance.Format(estimate.OutputBytes)}");
+                       $"output about {CacheMaintenance.Format(outputBytes)}");
         return estimate;
     }
 
     private static int ElementSize(ScalarType t) => IO.TensorDTypes.FromScalarType(t).ElementSize();
 
     /// <summary>Free space on the drive of <paramref name="path"/>, or of its nearest existing ancestor (the output folder may not exist yet).</summary>
-    public static long FreeSpace(string path)
-    {
-        var dir = Path.GetFullPath(path);
-        while (!Directory.Exists(dir) && Path.GetDirectoryName(dir) is { } parent) dir = parent;
-        try { return new DriveInfo(dir).AvailableFreeSpace; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return long.MaxValue; }
-    }
+    public static long FreeSpace(string path) => IO.DiskSpace.FreeBytes(path) ?? long.MaxValue;
 }

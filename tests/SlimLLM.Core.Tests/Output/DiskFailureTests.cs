@@ -8,13 +8,26 @@ namespace SlimLLM.Tests.Output;
 public class DiskFailureTests
 {
     [MountFact]
-    public void A_full_disk_is_one_line_naming_the_drive_and_its_free_space_and_leaves_nothing_partial()
+    public void An_output_larger_than_the_free_space_is_refused_before_any_work_naming_the_space_needed()
     {
         using var disk = new ScratchMount("1m"); // the pruned tiny model is 2 MB
         var r = ToolRunner.Run(Prune(Path.Combine(disk.Path, "slim")));
-        AssertOneLineError(r, 2, "the disk is full: the drive holding");
+        AssertOneLineError(r, 2, "the pruned model needs about");
         Assert.Contains("free", r.Stderr);
+        Assert.DoesNotContain("dense pass", r.Stderr);
         Assert.Equal([".slim.lock"], Directory.GetFileSystemEntries(disk.Path).Select(Path.GetFileName));
+    }
+
+    [MountFact]
+    public void A_disk_that_fills_up_while_writing_is_one_line_naming_the_drive_and_leaves_no_partial_file()
+    {
+        using var disk = new ScratchMount("1m");
+        using var big = TorchSharp.torch.zeros(512 * 1024); // 2 MB of float32
+        var e = Assert.Throws<SlimLLM.Errors.SlimLLMException>(() =>
+            SlimLLM.IO.Safetensors.SafetensorsWriter.Write(Path.Combine(disk.Path, "model.safetensors"), [("w", big)]));
+        Assert.Contains($"the disk is full: the drive holding {disk.Path} has", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(disk.Path));
     }
 
     [MountFact]

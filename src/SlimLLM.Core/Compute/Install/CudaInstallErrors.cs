@@ -35,9 +35,7 @@ internal static class CudaInstallErrors
             "packages already complete are kept, a half-written one was removed.",
             inner: e);
 
-    /// <summary>.NET on Unix puts the errno in HResult: ENOSPC (28) or EDQUOT (122); on Windows ERROR_DISK_FULL (0x70) or ERROR_HANDLE_DISK_FULL (0x27).</summary>
-    public static bool IsDiskFull(IOException e) =>
-        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 0x70 or 0x27 : e.HResult is 28 or 122;
+    public static bool IsDiskFull(IOException e) => IO.DiskSpace.IsDiskFull(e);
 
     private static bool IsAccessDenied(Exception e) => Status(e) is not null;
 
