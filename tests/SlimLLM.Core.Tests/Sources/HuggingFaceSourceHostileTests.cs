@@ -276,3 +276,20 @@ public sealed partial class HuggingFaceSourceTests
         Assert.DoesNotContain('\n', e.Message);
     }
 }
+
+public sealed partial class HuggingFaceSourceTests
+{
+    [Fact]
+    public void CacheFolderThatIsAFile_IsOneLine()
+    {
+        Directory.CreateDirectory(RepoCache);
+        File.WriteAllText(Path.Combine(RepoCache, "snapshots"), "not a folder");
+
+        var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec(), Options()));
+
+        Assert.Equal("huggingface:tiny/stories/config.json", e.File);
+        Assert.StartsWith($"cannot write to the cache folder {Snapshot}: ", e.Cause);
+        Assert.Equal("Check HF_HOME points at a writable folder with free space, then run again.", e.Fix);
+        Assert.True(File.Exists(Blob("config.json"))); // the verified blob stays; the next run only links it
+    }
+}
