@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using SlimLLM.Errors;
 using SlimLLM.Sources;
 
@@ -291,5 +292,24 @@ public sealed partial class HuggingFaceSourceTests
         Assert.StartsWith($"cannot write to the cache folder {Snapshot}: ", e.Cause);
         Assert.Equal("Check HF_HOME points at a writable folder with free space, then run again.", e.Fix);
         Assert.True(File.Exists(Blob("config.json"))); // the verified blob stays; the next run only links it
+    }
+}
+
+public sealed partial class HuggingFaceSourceTests
+{
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Le")]              // headers cut off
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{\"sh")] // body cut off
+    [InlineData("SMTP ready\r\n\r\n")]                          // not HTTP
+    [InlineData("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")]
+    public void BrokenApiResponse_IsOneLine(string raw)
+    {
+        _server.ApiRaw = raw;
+
+        var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec(), Options(attempts: 1)));
+
+        Assert.Equal("huggingface:tiny/stories", e.File);
+        Assert.Matches(raw.Contains(" 500 ") ? @"^the hub answered HTTP 500 \(InternalServerError\)\.$" : $"^network failure talking to {Regex.Escape(_server.BaseUri.ToString())}: ", e.Cause);
+        Assert.DoesNotContain('\n', e.Message);
     }
 }
