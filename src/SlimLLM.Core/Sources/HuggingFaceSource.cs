@@ -65,9 +65,9 @@ internal static class HuggingFaceSource
                 await downloader.DownloadAsync(commit, file, meta, ct);
                 fetched++;
             }
-            layout.LinkSnapshotFile(commit, file, meta.Etag);
+            WriteCache(() => layout.LinkSnapshotFile(commit, file, meta.Etag), spec.Repository, file, layout.SnapshotFolder(commit));
         }
-        layout.WriteRef(spec.Revision, commit);
+        WriteCache(() => layout.WriteRef(spec.Revision, commit), spec.Repository, null, Path.Combine(layout.RepoFolder, "refs"));
 
         var entry = ModelEntryPoint.Choose(layout.SnapshotFolder(commit), selected, HubErrors.Label(spec.Repository));
         return new ResolvedSource(entry, $"huggingface {spec.Repository}@{spec.Revision} (commit {commit}, {fetched} file(s) downloaded, cache {layout.RepoFolder})");
@@ -101,6 +101,20 @@ internal static class HuggingFaceSource
         if (!Uri.TryCreate(raw, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
             throw new SlimLLMException("HF_ENDPOINT", $"'{raw}' is not an http(s) URL.", "Set HF_ENDPOINT to the hub or mirror's base URL, e.g. https://huggingface.co.");
         return uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+    }
+
+    /// <summary>A cache write after the download (snapshot link, ref): a failure is one line naming the folder.</summary>
+    private static void WriteCache(Action write, string repository, string? file, string folder)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SlimLLMException(HubErrors.Label(repository, file), $"cannot write to the cache folder {folder}: {e.Message}",
+                "Check HF_HOME points at a writable folder with free space, then run again.", inner: e);
+        }
     }
 
     private static bool IsTrue(string? value) => value is not null && value.Trim().ToLowerInvariant() is "1" or "true" or "yes" or "on";

@@ -57,6 +57,8 @@ internal sealed class FakeHubServer : IDisposable
     public string? ApiBody { get; set; }
     /// <summary>The ETag HEAD and GET send for these files (X-Linked-Etag for LFS files), instead of the true one.</summary>
     public ConcurrentDictionary<string, string> EtagOverride { get; } = new();
+    /// <summary>When set, the revision API sends these raw bytes (e.g. a cut status line or headers), then closes.</summary>
+    public string? ApiRaw { get; set; }
     /// <summary>The revision API sends its headers and half its body, then stalls.</summary>
     public bool StallApi { get; set; }
     /// <summary>Transfers of these files send no Content-Length and the body with this many bytes more (negative: fewer), then close.</summary>
@@ -146,6 +148,12 @@ internal sealed class FakeHubServer : IDisposable
         {
             var revision = path[apiPrefix.Length..];
             if (revision != "main" && revision != Commit) { await Write(stream, 404, "Not Found", [("X-Error-Code", "RevisionNotFound")], null, ct); return; }
+            if (ApiRaw is { } bytes)
+            {
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(bytes), ct);
+                await stream.FlushAsync(ct);
+                return;
+            }
             var json = ApiBody is { } raw ? Encoding.UTF8.GetBytes(raw)
                 : JsonSerializer.SerializeToUtf8Bytes(new { id = Repository, sha = Commit, siblings = _files.Keys.Select(k => new { rfilename = k }) });
             if (StallApi)

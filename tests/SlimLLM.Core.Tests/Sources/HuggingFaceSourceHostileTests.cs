@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using SlimLLM.Errors;
 using SlimLLM.Sources;
 
@@ -21,7 +22,7 @@ public sealed partial class HuggingFaceSourceTests
         clock.Stop();
         Assert.Equal("huggingface:tiny/stories/model.safetensors", e.File);
         Assert.Equal($"network failure talking to {_server.BaseUri}: no data for 1 s (read timeout, SLIMLLM_HTTP_READ_TIMEOUT)", e.Cause);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 1.0, 5.0);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.0, 10.0); // bounded (it was forever), with room for a loaded machine
         Assert.Equal(1_000_000, new FileInfo(Incomplete("model.safetensors")).Length);
 
         _server.StallAt.Clear();
@@ -41,9 +42,9 @@ public sealed partial class HuggingFaceSourceTests
         clock.Stop();
         Assert.Equal($"no data from {_server.BaseUri} for 2 s (progress deadline); gave up.", e.Cause);
         Assert.StartsWith("Check the connection, proxy and HF_ENDPOINT; SLIMLLM_HTTP_STALL_TIMEOUT sets the deadline in seconds.", e.Fix);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 2.0, 6.0);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 2.0, 10.0);
         var gets = _server.Requests.Count(r => r.Method == "GET" && r.Path.StartsWith("/blobs/", StringComparison.Ordinal));
-        Assert.InRange(gets, 3, 6); // about 2 s / 0.5 s read timeouts, not 1000 attempts
+        Assert.InRange(gets, 2, 10); // about 2 s / 0.5 s read timeouts (4 or 5 when idle), not 1000 attempts
         Assert.Equal(300_000, new FileInfo(Incomplete("model.safetensors")).Length);
     }
 
@@ -58,7 +59,7 @@ public sealed partial class HuggingFaceSourceTests
 
         Assert.Equal("huggingface:tiny/stories", e.File);
         Assert.EndsWith("no data for 1 s (read timeout, SLIMLLM_HTTP_READ_TIMEOUT)", e.Cause);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 1.0, 5.0);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 1.0, 10.0); // bounded (it was forever), with room for a loaded machine
     }
 
     [Theory]
@@ -273,6 +274,42 @@ public sealed partial class HuggingFaceSourceTests
 
         Assert.Equal("huggingface:tiny/stories", e.File);
         Assert.StartsWith("the hub returned an unsafe file name '", e.Cause);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+}
+
+public sealed partial class HuggingFaceSourceTests
+{
+    [Fact]
+    public void CacheFolderThatIsAFile_IsOneLine()
+    {
+        Directory.CreateDirectory(RepoCache);
+        File.WriteAllText(Path.Combine(RepoCache, "snapshots"), "not a folder");
+
+        var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec(), Options()));
+
+        Assert.Equal("huggingface:tiny/stories/config.json", e.File);
+        Assert.StartsWith($"cannot write to the cache folder {Snapshot}: ", e.Cause);
+        Assert.Equal("Check HF_HOME points at a writable folder with free space, then run again.", e.Fix);
+        Assert.True(File.Exists(Blob("config.json"))); // the verified blob stays; the next run only links it
+    }
+}
+
+public sealed partial class HuggingFaceSourceTests
+{
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Le")]              // headers cut off
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{\"sh")] // body cut off
+    [InlineData("SMTP ready\r\n\r\n")]                          // not HTTP
+    [InlineData("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n")]
+    public void BrokenApiResponse_IsOneLine(string raw)
+    {
+        _server.ApiRaw = raw;
+
+        var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec(), Options(attempts: 1)));
+
+        Assert.Equal("huggingface:tiny/stories", e.File);
+        Assert.Matches(raw.Contains(" 500 ") ? @"^the hub answered HTTP 500 \(InternalServerError\)\.$" : $"^network failure talking to {Regex.Escape(_server.BaseUri.ToString())}: ", e.Cause);
         Assert.DoesNotContain('\n', e.Message);
     }
 }
