@@ -96,8 +96,7 @@ internal static class HubErrors
             DiskHint);
 
     /// <summary>ENOSPC (28) on Linux and macOS, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.</summary>
-    public static bool IsDiskFull(Exception e) =>
-        e is IOException && (OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 0x70 or 0x27 : e.HResult == 28);
+    public static bool IsDiskFull(Exception e) => e is IOException io && IO.DiskSpace.IsDiskFull(io);
 
     public static SlimLLMException RefusedRedirect(string repository, string? file, Uri from, Uri to, string why) =>
         new(Label(repository, file),
