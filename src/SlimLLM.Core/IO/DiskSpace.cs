@@ -17,7 +17,7 @@ public static class DiskSpace
 
     /// <summary>"the drive holding FOLDER has N MB free".</summary>
     public static string Describe(string folder) =>
-        FreeBytes(folder) is long free ? $"the drive holding {folder} has {Caching.CacheMaintenance.Format(free)} free" : $"the drive holding {folder} is full";
+        FreeBytes(folder) is long free ? $"the drive holding {folder} has {free:N0} bytes free" : $"the drive holding {folder} is full";
 
     /// <summary>.NET on Unix puts the errno in HResult: ENOSPC (28) or EDQUOT (122); on Windows ERROR_DISK_FULL (0x70) or ERROR_HANDLE_DISK_FULL (0x27).</summary>
     public static bool IsDiskFull(IOException e) =>

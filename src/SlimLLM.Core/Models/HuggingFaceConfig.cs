@@ -40,8 +40,8 @@ public static class HuggingFaceConfig
 
     public static ModelConfig Parse(JsonObject root, string path, ITensorStore? weights = null)
     {
-        var arch = (root["architectures"] as JsonArray)?.FirstOrDefault()?.GetValue<string>()
-            ?? throw new SlimLLMException(path, "config.json has no \"architectures\" entry.", "Add e.g. \"architectures\": [\"LlamaForCausalLM\"].");
+        var arch = ((root["architectures"] as JsonArray)?.FirstOrDefault() is JsonValue first && first.TryGetValue<string>(out var archName) ? archName : null)
+            ?? throw new SlimLLMException(path, "config.json has no \"architectures\" entry naming the model class.", "Add e.g. \"architectures\": [\"LlamaForCausalLM\"].");
         if (!SupportedArchitectures.Contains(arch))
             throw new SlimLLMException(path, $"unsupported architecture '{arch}'.", $"Supported: {string.Join(", ", SupportedArchitectures)}.");
         if (root["hidden_act"] is JsonNode act && !(act is JsonValue v && v.TryGetValue<string>(out var name) && SupportedActivations.Contains(name)))

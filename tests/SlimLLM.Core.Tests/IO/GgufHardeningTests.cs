@@ -79,9 +79,9 @@ public class GgufHardeningTests
         using var dir = TestData.NewTempDir();
         var bytes = File.ReadAllBytes(TestData.Stories260KGguf);
         GgufPatch.WriteU32(bytes, GgufPatch.ValueAt(bytes, "llama.block_count"), int.MaxValue);
-        Assert.Equal("GGUF metadata 'llama.block_count' is 2147483647, but the file holds 48 tensors (each layer has its own).", ModelFails(dir, bytes).Cause);
+        Assert.StartsWith("\"llama.block_count\" is 2147483647;", ModelFails(dir, bytes).Cause);
         GgufPatch.WriteU32(bytes, GgufPatch.ValueAt(bytes, "llama.block_count"), 0);
-        Assert.Equal("GGUF metadata 'llama.block_count' is 0, but the file holds 48 tensors (each layer has its own).", ModelFails(dir, bytes).Cause);
+        Assert.StartsWith("\"llama.block_count\" is 0;", ModelFails(dir, bytes).Cause);
     }
 
     [Fact]
