@@ -96,14 +96,14 @@ public static class HuggingFaceConfig
             TieWordEmbeddings = OptBool(root, "tie_word_embeddings") ?? false,
             BosTokenId = OptIntOrFirst(root, "bos_token_id"),
             EosTokenId = OptIntOrFirst(root, "eos_token_id"),
-            TorchDtype = root["torch_dtype"]?.GetValue<string>() ?? root["dtype"]?.GetValue<string>() ?? "float32",
+            TorchDtype = OptString(root, "torch_dtype", path) ?? OptString(root, "dtype", path) ?? "float32",
         };
     }
 
     private static DecoderLayerConfig ParseLayer(JsonObject n, ProjectionBiases defaults, string path, int i)
     {
         var b = n["bias"] as JsonObject;
-        bool Bias(string key, bool dflt) => b?[key]?.GetValue<bool>() ?? dflt;
+        bool Bias(string key, bool dflt) => b is null ? dflt : OptBool(b, key, path, $"{PerLayerKey}[{i}].bias.") ?? dflt;
         var biases = new ProjectionBiases(
             Bias("q_proj", defaults.Q), Bias("k_proj", defaults.K), Bias("v_proj", defaults.V), Bias("o_proj", defaults.O),
             Bias("gate_proj", defaults.Gate), Bias("up_proj", defaults.Up), Bias("down_proj", defaults.Down));
@@ -115,7 +115,7 @@ public static class HuggingFaceConfig
     private static RopeScaling? ParseRopeScaling(JsonObject? o, string path, HyperparameterChecks check)
     {
         if (o is null) return null;
-        var type = o["rope_type"]?.GetValue<string>() ?? o["type"]?.GetValue<string>() ?? "default";
+        var type = OptString(o, "rope_type", path, "rope_scaling.") ?? OptString(o, "type", path, "rope_scaling.") ?? "default";
         if (type == "default") return null;
         if (type != "llama3")
             throw new SlimLLMException(path, $"rope_scaling type '{type}' is not supported.", "Supported: llama3 (or none).");
@@ -214,6 +214,22 @@ public static class HuggingFaceConfig
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
     private static bool? OptBool(JsonObject o, string key) => o[key] is JsonValue v && v.TryGetValue<bool>(out var b) ? b : null;
+
+    /// <summary>A true/false under <paramref name="key"/>, null when absent; anything else is an error.</summary>
+    private static bool? OptBool(JsonObject o, string key, string path, string prefix) => o[key] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<bool>(out var b) => b,
+        var other => throw NotA(path, prefix + key, other, "true or false"),
+    };
+
+    /// <summary>The string under <paramref name="key"/>, null when absent; a value that is present but not a string is an error.</summary>
+    private static string? OptString(JsonObject o, string key, string path, string prefix = "") => o[key] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var text) => text,
+        var other => throw NotA(path, prefix + key, other, "a string"),
+    };
     private static int? OptIntOrFirst(JsonObject o, string key) =>
         o[key] is JsonArray a ? (a.FirstOrDefault() is JsonValue v && v.TryGetValue<int>(out var i) ? i : null) : o[key] is JsonValue s && s.TryGetValue<int>(out var j) ? j : null;
 }

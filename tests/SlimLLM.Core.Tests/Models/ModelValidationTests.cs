@@ -41,6 +41,16 @@ public class ModelValidationTests
         return e;
     }
 
+    // Found by build/fuzz.sh (seed 7 cases 72, 372, 477; seed 13 case 92): a value of the wrong JSON type was an internal error.
+    [Theory]
+    [InlineData("torch_dtype", "true", "\"torch_dtype\" is true; it must be a string")]
+    [InlineData("torch_dtype", "4294967296", "\"torch_dtype\" is 4294967296; it must be a string")]
+    [InlineData("torch_dtype", "{}", "\"torch_dtype\" is {}; it must be a string")]
+    [InlineData("rope_scaling", "{\"rope_type\": 3}", "\"rope_scaling.rope_type\" is 3; it must be a string")]
+    [InlineData("architectures", "[1E-300]", "has no \"architectures\" entry naming the model class")]
+    public void Values_of_the_wrong_json_type_are_one_line_naming_the_key(string key, string json, string expected) =>
+        ConfigFails(c => c[key] = JsonNode.Parse(json), expected);
+
     [Theory]
     [InlineData("num_attention_heads", 0, "\"num_attention_heads\" is 0; it must be at least 1")]
     [InlineData("num_key_value_heads", 0, "\"num_key_value_heads\" is 0; it must be at least 1")]
