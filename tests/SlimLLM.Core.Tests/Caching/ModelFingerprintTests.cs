@@ -105,4 +105,12 @@ public class ModelFingerprintTests
             Assert.True(after.CtimeTicks > time.Ticks);
         }
     }
+
+    [Fact]
+    public void Prune_offers_verify_for_manifests_and_single_models()
+    {
+        var help = ToolRunner.Run("prune", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Matches(@"--verify\s+Hash the model's files again", help.Stdout);
+    }
 }
