@@ -32,9 +32,7 @@ public class NonFiniteWeightsTests
     public void NaN_in_a_safetensors_weight_is_an_error_naming_the_model()
     {
         using var dir = TestData.NewTempDir();
-        var model = dir.File("model");
-        Directory.CreateDirectory(model);
-        foreach (var f in Directory.GetFiles(TestData.TinyStoriesLlama)) File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
+        var model = dir.CopyOfTinyStoriesLlama();
         var path = Path.Combine(model, "model.safetensors");
         var bytes = File.ReadAllBytes(path);
         var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
