@@ -309,6 +309,7 @@ internal sealed class FuzzInputs(int seed)
         "0", "-1", "1", "1e9", "100000", "2147483648", "-0.5", "0.99", "1.5", "NaN", ".nan", ".inf", "abc", "", "~", "null", "[]", "{}", "[1, 2]",
         "true", "\"\"", "'", "\"unterminated", "*alias", "&anchor x", "!!binary AAAA", "!!int x", "|", ">", "- a", "{a: [b, {c: d}]}",
         "../../../../../../etc", "/", ".", "..", "out/../..", "gguf", "safetensors", "magnitude", "dense", "cuda", "auto", "\t", "a: b: c",
+        new string('n', 300),
     ];
 
     private static FuzzCase YamlCase(int index, Random r)
