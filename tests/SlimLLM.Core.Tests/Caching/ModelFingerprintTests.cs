@@ -10,14 +10,6 @@ namespace SlimLLM.Tests.Caching;
 /// </summary>
 public class ModelFingerprintTests
 {
-    private static string CopyModel(TempDir dir)
-    {
-        var copy = dir.File("model");
-        Directory.CreateDirectory(copy);
-        foreach (var f in Directory.GetFiles(TestData.TinyStoriesLlama)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
-        return copy;
-    }
-
     private static ModelFingerprint.Result Fingerprint(string model, string? cache, bool verify = false)
     {
         using var source = ModelLoader.Open(model);
@@ -31,7 +23,7 @@ public class ModelFingerprintTests
     public void Same_size_weight_change_with_the_mtime_restored_gives_a_new_fingerprint()
     {
         using var dir = TestData.NewTempDir();
-        var model = CopyModel(dir);
+        var model = dir.CopyOfTinyStoriesLlama();
         var cache = dir.File("cache");
         var weights = Path.Combine(model, "model.safetensors");
         long modelBytes = new FileInfo(weights).Length + new FileInfo(Path.Combine(model, "config.json")).Length;
@@ -65,7 +57,7 @@ public class ModelFingerprintTests
     public void Verify_hashes_again_and_a_memo_younger_than_the_files_last_change_is_not_trusted()
     {
         using var dir = TestData.NewTempDir();
-        var model = CopyModel(dir);
+        var model = dir.CopyOfTinyStoriesLlama();
         var cache = dir.File("cache");
 
         // Just copied: the files' ctime is within the racy margin of the hash, so the memo is verified on the next run.
@@ -104,5 +96,13 @@ public class ModelFingerprintTests
             Assert.NotEqual(before.Inode, after.Inode);
             Assert.True(after.CtimeTicks > time.Ticks);
         }
+    }
+
+    [Fact]
+    public void Prune_offers_verify_for_manifests_and_single_models()
+    {
+        var help = ToolRunner.Run("prune", "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Matches(@"--verify\s+Hash the model's files again", help.Stdout);
     }
 }

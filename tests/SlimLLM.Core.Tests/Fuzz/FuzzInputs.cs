@@ -28,7 +28,7 @@ internal sealed class FuzzInputs(int seed)
 
     public FuzzCase Case(int index)
     {
-        var r = new Random(HashCode.Combine(seed, index));
+        var r = new Random(unchecked(seed * 1_000_003 + index)); // not HashCode.Combine: its seed changes per process
         var target = Targets[index % Targets.Length];
         return target switch
         {
@@ -74,11 +74,14 @@ internal sealed class FuzzInputs(int seed)
         var data = original.AsSpan(8 + headerLength).ToArray();
         byte[] bytes;
         string what;
-        switch (r.Next(5))
+        switch (r.Next(6))
         {
             case 0 or 1:
                 var json = Json.Mutate(r, Encoding.UTF8.GetString(original, 8, headerLength), out what);
                 bytes = WithHeader(Encoding.UTF8.GetBytes(json), data);
+                break;
+            case 5:
+                bytes = WithHeader(Encoding.UTF8.GetBytes(PlausibleHeaderEdit(r, Encoding.UTF8.GetString(original, 8, headerLength), out what)), data);
                 break;
             case 2:
                 var length = Pick<ulong>(r, [0UL, 1, 7, (ulong)headerLength - 1, (ulong)headerLength + 1, (ulong)original.Length, (ulong)original.Length - 8,
@@ -96,6 +99,37 @@ internal sealed class FuzzInputs(int seed)
         }
         var (command, args) = ModelCommand(r);
         return new FuzzCase(index, "safetensors", $"model.safetensors: {what}; {command}", dir => args(ModelFolder(dir, "model.safetensors", bytes)));
+    }
+
+    /// <summary>Edits that keep the header well formed, so that the model code behind the parser sees them.</summary>
+    private static string PlausibleHeaderEdit(Random r, string header, out string what)
+    {
+        var root = JsonNode.Parse(header)!.AsObject();
+        var names = root.Select(p => p.Key).Where(k => k != "__metadata__").ToList();
+        var (a, b) = (names[r.Next(names.Count)], names[r.Next(names.Count)]);
+        var ta = root[a]!;
+        switch (r.Next(4))
+        {
+            case 0:
+                ta["data_offsets"] = root[b]!["data_offsets"]!.DeepClone();
+                what = $"'{a}' data_offsets set to those of '{b}'";
+                break;
+            case 1:
+                var dtype = Pick<string>(r, ["F16", "BF16", "F64", "I32", "U32", "I8", "BOOL", "F8_E4M3", "I64"]);
+                ta["dtype"] = dtype;
+                what = $"'{a}' dtype set to {dtype}";
+                break;
+            case 2:
+                var shape = ta["shape"]!.AsArray().Select(n => n!.GetValue<long>()).Reverse().ToArray();
+                ta["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray());
+                what = $"'{a}' shape reversed to [{string.Join(", ", shape)}]";
+                break;
+            default:
+                root.Remove(a);
+                what = $"tensor '{a}' removed";
+                break;
+        }
+        return root.ToJsonString();
     }
 
     private static byte[] WithHeader(byte[] header, byte[] data)
@@ -275,6 +309,7 @@ internal sealed class FuzzInputs(int seed)
         "0", "-1", "1", "1e9", "100000", "2147483648", "-0.5", "0.99", "1.5", "NaN", ".nan", ".inf", "abc", "", "~", "null", "[]", "{}", "[1, 2]",
         "true", "\"\"", "'", "\"unterminated", "*alias", "&anchor x", "!!binary AAAA", "!!int x", "|", ">", "- a", "{a: [b, {c: d}]}",
         "../../../../../../etc", "/", ".", "..", "out/../..", "gguf", "safetensors", "magnitude", "dense", "cuda", "auto", "\t", "a: b: c",
+        new string('n', 300),
     ];
 
     private static FuzzCase YamlCase(int index, Random r)

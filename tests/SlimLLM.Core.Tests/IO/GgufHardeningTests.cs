@@ -88,9 +88,7 @@ public class GgufHardeningTests
     public void Tokenizer_ids_beyond_the_embedding_table_are_an_error_when_the_tokenizer_is_loaded()
     {
         using var dir = TestData.NewTempDir();
-        var model = dir.File("model");
-        Directory.CreateDirectory(model);
-        foreach (var f in Directory.GetFiles(TestData.TinyStoriesLlama)) File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
+        var model = dir.CopyOfTinyStoriesLlama();
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(model, "tokenizer.json")))!;
         json["model"]!["vocab"]!["▁a"] = 5085; // was 85; the embedding table has 2,048 rows
         File.WriteAllText(Path.Combine(model, "tokenizer.json"), json.ToJsonString());

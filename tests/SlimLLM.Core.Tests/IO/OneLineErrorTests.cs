@@ -16,12 +16,12 @@ public class OneLineErrorTests
     public void Tokenizer_json_error_quoting_a_token_with_a_line_break_stays_on_one_line()
     {
         using var dir = TestData.NewTempDir();
-        foreach (var f in Directory.GetFiles(TestData.TinyStoriesLlama)) File.Copy(f, dir.File(Path.GetFileName(f)));
-        var json = JsonNode.Parse(File.ReadAllText(dir.File("tokenizer.json")))!;
+        var model = dir.CopyOfTinyStoriesLlama();
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(model, "tokenizer.json")))!;
         Assert.True(((JsonObject)json["model"]!["vocab"]!).Remove(".\nThe▁")); // still named by a merge
-        File.WriteAllText(dir.File("tokenizer.json"), json.ToJsonString());
+        File.WriteAllText(Path.Combine(model, "tokenizer.json"), json.ToJsonString());
 
-        var e = Assert.Throws<SlimLLMException>(() => TokenizerLoader.FromFolder(dir.Path));
+        var e = Assert.Throws<SlimLLMException>(() => TokenizerLoader.FromFolder(model));
         Assert.Contains("Token `.\nThe▁` out of vocabulary", e.Cause);
         Assert.Contains("Token `.\\nThe▁` out of vocabulary", e.Message);
         Assert.DoesNotContain('\n', e.Message);

@@ -31,6 +31,15 @@ public sealed class TempDir : IDisposable
     public string Path { get; }
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>A writable copy of the tinystories-llama folder as <paramref name="name"/> in this folder; returns its path.</summary>
+    public string CopyOfTinyStoriesLlama(string name = "model")
+    {
+        var copy = File(name);
+        Directory.CreateDirectory(copy);
+        foreach (var f in Directory.GetFiles(TestData.TinyStoriesLlama)) System.IO.File.Copy(f, System.IO.Path.Combine(copy, System.IO.Path.GetFileName(f)));
+        return copy;
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -57,6 +57,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
             var hidden = new HiddenStates(batches, embedding is null ? source.LoadEmbedding : () => embedding!.alias(), compute, rope, config, passes, timings);
             var forwardSeconds = new double[config.NumLayers];
             var similarities = Similarities(source, BaseKey("similarities").Hash(), hidden, compute, timings, forwardSeconds);
+            RequireFinite(similarities, source);
             var (plan, meanRatio, prunedLayers, alpha) = PlanRatios(config, settings, similarities, settingsSource);
 
             var pruner = new LayerPruner(config, settings);
@@ -226,6 +227,19 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         using (var t = tensor(similarities, dtype: ScalarType.Float64))
             _cache.Put("similarities", key, new Dictionary<string, Tensor> { ["similarities"] = t });
         return similarities;
+    }
+
+    /// <summary>
+    /// NaN or infinite weights (or a tensor read under the wrong type) make the dense hidden states, and so the layer
+    /// similarities, non-finite: a user error about the model, not a failure of the ratio planner.
+    /// </summary>
+    private static void RequireFinite(double[] similarities, IModelSource source)
+    {
+        int layer = Array.FindIndex(similarities, s => !double.IsFinite(s));
+        if (layer < 0) return;
+        throw new Errors.SlimLLMException(source.Path,
+            $"the model's hidden states are not finite (NaN or infinity) at layer {layer} of the calibration pass: its weights hold NaN or infinite values, or a setting such as the RMS norm epsilon or the RoPE base is out of range.",
+            "Check the model files (download or convert them again).");
     }
 
     private static (LayerRatioPlan Plan, double MeanRatio, int PrunedLayers, double Alpha) PlanRatios(ModelConfig config, PruneSettings settings, double[] similarities, string? settingsSource)

@@ -1,0 +1,58 @@
+using System.Buffers.Binary;
+using System.Text.Json.Nodes;
+using SlimLLM.Errors;
+using SlimLLM.IO.Gguf;
+using SlimLLM.Pipeline;
+using SlimLLM.Pruning.Engine;
+using SlimLLM.Tests.Support;
+
+namespace SlimLLM.Tests.Engine;
+
+/// <summary>
+/// Non-finite weights end in one error naming the model, not in an ArgumentException from the ratio planner (issue 13
+/// finding 6, "NaN weights"; found again by the fuzz test as a GGUF tensor whose type was changed from F32 to F16).
+/// </summary>
+public class NonFiniteWeightsTests
+{
+    private static PruneJob Job(string model, string output) => new()
+    {
+        Name = "x", ModelPath = model, CalibrationFiles = [TestData.TinyStoriesValid], Samples = 2, SeqLen = 16, Device = "cpu",
+        OutputDir = output, Settings = new PruneSettings { Ratio = new RatioSpec(Target: 0.2) },
+    };
+
+    private static void AssertNotFiniteError(string model, string output, int layer)
+    {
+        var e = Assert.Throws<SlimLLMException>(() => new PrunePipeline().Run(Job(model, output)));
+        Assert.Equal(Path.GetFullPath(model), e.File);
+        Assert.Equal($"the model's hidden states are not finite (NaN or infinity) at layer {layer} of the calibration pass: its weights hold NaN or infinite values, or a setting such as the RMS norm epsilon or the RoPE base is out of range.", e.Cause);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void NaN_in_a_safetensors_weight_is_an_error_naming_the_model()
+    {
+        using var dir = TestData.NewTempDir();
+        var model = dir.CopyOfTinyStoriesLlama();
+        var path = Path.Combine(model, "model.safetensors");
+        var bytes = File.ReadAllBytes(path);
+        var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        var header = JsonNode.Parse(bytes.AsSpan(8, headerLength))!;
+        var begin = header["model.layers.1.mlp.up_proj.weight"]!["data_offsets"]![0]!.GetValue<long>();
+        BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(8 + headerLength + (int)begin), float.NaN);
+        File.WriteAllBytes(path, bytes);
+        AssertNotFiniteError(model, dir.File("out"), layer: 1);
+    }
+
+    [Fact]
+    public void Gguf_tensor_declared_f16_over_f32_bytes_is_an_error_naming_the_model()
+    {
+        using var dir = TestData.NewTempDir();
+        var bytes = File.ReadAllBytes(TestData.Stories260KGguf);
+        var info = GgufPatch.TensorInfoAt(bytes, "blk.3.attn_output.weight");
+        var dims = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(info));
+        GgufPatch.WriteU32(bytes, info + 4 + 8 * dims, (uint)GgmlType.F16);
+        var model = dir.File("model.gguf");
+        File.WriteAllBytes(model, bytes);
+        AssertNotFiniteError(model, dir.File("out"), layer: 3);
+    }
+}
