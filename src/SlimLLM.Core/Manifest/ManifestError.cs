@@ -13,5 +13,6 @@ public sealed record ManifestError(string File, SourcePosition? Position, string
     public int? Column => Position?.Column;
 
     /// <summary>MSBuild's canonical error format, <c>file(line,col): error CODE: message fix</c>, which MSBuild tasks and IDEs parse.</summary>
-    public override string ToString() => $"{File}{Position?.ToString() ?? ""}: error {Code}: {Message} {Fix}";
+    /// One line each, whatever the manifest's text quoted in the message holds (a block scalar has line breaks).
+    public override string ToString() => Errors.SlimLLMException.OneLine($"{File}{Position?.ToString() ?? ""}: error {Code}: {Message} {Fix}");
 }

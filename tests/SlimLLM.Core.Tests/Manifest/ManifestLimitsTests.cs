@@ -57,6 +57,15 @@ public sealed class ManifestLimitsTests : IDisposable
         Assert.Contains("error SLIM001: the YAML nests collections more than 64 levels deep here.", r.Stderr);
     }
 
+    [Fact]
+    public void A_block_scalar_quoted_in_an_error_stays_on_one_line()
+    {
+        File.WriteAllText(_ws.ManifestPath, "models: |\n  a\n  b\n  c\n");
+        var r = ToolRunner.RunIn(_ws.Root, null, "prune", _ws.ManifestPath);
+        OneErrorLine(r);
+        Assert.Contains("error SLIM003: 'models': expected a list, got the quoted string 'a\\nb\\nc\\n'.", r.Stderr);
+    }
+
     [Theory]
     [InlineData("NaN")]
     [InlineData("nan")]
