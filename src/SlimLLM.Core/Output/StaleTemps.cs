@@ -28,14 +28,15 @@ public static class StaleTemps
     }
 
     /// <summary>
-    /// Temporary files (<c>*.tmp</c>, <c>*.staging</c>) anywhere under <paramref name="root"/>, such as half-written cache
-    /// entries. Untagged ones are removed once they are a day old: no write takes that long.
+    /// Temporary files and folders anywhere under <paramref name="root"/>: half-written cache entries (<c>*.tmp</c>,
+    /// <c>*.staging</c>) and half-extracted packages (<see cref="AtomicFolder"/>'s <c>.NAME.tmp-*</c> and <c>.NAME.old-*</c>).
+    /// Untagged ones are removed once they are a day old: no write takes that long.
     /// </summary>
     public static int SweepTree(string root)
     {
         if (!Directory.Exists(root)) return 0;
         int removed = 0;
-        foreach (var pattern in new[] { "*.tmp", "*.staging" })
+        foreach (var pattern in new[] { "*.tmp", "*.staging", ".*.tmp-*", ".*.old-*" })
             foreach (var file in SafeEnumerate(root, pattern, SearchOption.AllDirectories))
                 if (IsStale(Path.GetFileName(file), untaggedAreStale: false, file) && Remove(file)) removed++;
         return removed;

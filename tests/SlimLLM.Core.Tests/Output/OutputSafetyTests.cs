@@ -183,3 +183,27 @@ public class OutputNameTests
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
 }
+
+public class CacheLeftoverTests
+{
+    [Fact]
+    public void A_cache_sweep_removes_half_written_entries_and_half_extracted_packages_of_ended_processes_only()
+    {
+        using var dir = TestData.NewTempDir();
+        int dead = OutputSafetyTests.DeadPid();
+        string deadFile = dir.File($"stats/ab/abc.safetensors.p{dead}s1-{Guid.NewGuid():N}.staging");
+        string deadFolder = dir.File($"nuget/.model.1.0.0.tmp-p{dead}s1-{Guid.NewGuid():N}");
+        string liveFile = dir.File($"stats/ab/.abd.safetensors.{TempOwner.NewSuffix()}.tmp");
+        string liveFolder = dir.File($"nuget/.other.1.0.0.tmp-{TempOwner.NewSuffix()}");
+        string entry = dir.File("stats/ab/abc.safetensors");
+        foreach (var f in new[] { deadFile, liveFile, entry })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(f)!);
+            File.WriteAllText(f, "x");
+        }
+        foreach (var d in new[] { deadFolder, liveFolder }) Directory.CreateDirectory(Path.Combine(d, "content"));
+        Assert.Equal(2, SlimLLM.Output.StaleTemps.SweepTree(dir.Path));
+        Assert.False(File.Exists(deadFile) || Directory.Exists(deadFolder));
+        Assert.True(File.Exists(liveFile) && Directory.Exists(liveFolder) && File.Exists(entry));
+    }
+}
