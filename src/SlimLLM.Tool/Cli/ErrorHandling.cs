@@ -29,7 +29,7 @@ public static class ErrorHandling
         }
         catch (Exception e) when (Find<OperationCanceledException>(e) is not null && Signals.Received is not null)
         {
-            Console.Error.WriteLine($"error: cancelled by {(Signals.ExitCode == 143 ? "SIGTERM" : "SIGINT")}; temporary files were removed, complete cache entries kept, the previous output left as it was.");
+            Console.Error.WriteLine($"error: cancelled by {(Signals.ExitCode == 143 ? "SIGTERM" : "SIGINT")}; temporary files were removed and any previous output left as it was.");
             return Signals.ExitCode;
         }
         catch (Exception e) when (IsMissingLibstdcxx(e))

@@ -4,7 +4,8 @@ namespace SlimLLM.Tool.Cli;
 
 /// <summary>
 /// Progress on stderr: an updating line with percentage and ETA on a terminal, and one line per phase (plus a line at the end)
-/// when stderr is redirected (CI, MSBuild).
+/// when stderr is redirected (CI, MSBuild). Every call is also a cancellation point for SIGINT/SIGTERM (<see cref="Signals"/>), so
+/// every command that shows progress (downloads included) stops at its next step.
 /// </summary>
 public sealed class StderrProgress : IProgressReporter
 {
@@ -15,6 +16,7 @@ public sealed class StderrProgress : IProgressReporter
 
     public void Report(string phase, long done, long total)
     {
+        Signals.Token.ThrowIfCancellationRequested();
         if (phase != _phase)
         {
             EndLine();
@@ -37,7 +39,12 @@ public sealed class StderrProgress : IProgressReporter
         }
     }
 
-    public void Info(string message) { EndLine(); Console.Error.WriteLine(message); }
+    public void Info(string message)
+    {
+        Signals.Token.ThrowIfCancellationRequested();
+        EndLine();
+        Console.Error.WriteLine(message);
+    }
     public void Warn(string message) { EndLine(); Console.Error.WriteLine($"warning: {message}"); }
 
     private void EndLine()

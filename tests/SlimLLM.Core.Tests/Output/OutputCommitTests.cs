@@ -87,8 +87,22 @@ public class OutputCommitTests
         var before = Hashes(output);
 
         // A run that takes long enough to be interrupted: perplexity over all of WikiText-2.
+        AssertStopsCleanly([.. Prune(output, "--eval", TestData.WikiText2Test)], "perplexity (dense)", signal, exitCode);
+        Assert.Equal(before, Hashes(output));
+        Assert.Equal(["slim"], Entries(dir.Path));
+    }
+
+    [Fact]
+    public void Every_command_that_shows_progress_stops_at_its_next_step_on_a_signal()
+    {
+        AssertStopsCleanly(["eval", "--model", TestData.TinyStoriesLlama, "--text", TestData.WikiText2Test], "perplexity: started", "TERM", 143);
+    }
+
+    /// <summary>Starts the tool, waits for a stderr line starting with <paramref name="waitFor"/>, sends the signal, checks the exit.</summary>
+    private static void AssertStopsCleanly(string[] args, string waitFor, string signal, int exitCode)
+    {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in (string[])[ToolRunner.ToolDll, .. Prune(output, "--eval", TestData.WikiText2Test)]) psi.ArgumentList.Add(a);
+        foreach (var a in (string[])[ToolRunner.ToolDll, .. args]) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = new System.Text.StringBuilder();
@@ -96,16 +110,14 @@ public class OutputCommitTests
         while ((line = p.StandardError.ReadLine()) is not null)
         {
             stderr.AppendLine(line);
-            if (line.StartsWith("perplexity (dense)", StringComparison.Ordinal)) break;
+            if (line.StartsWith(waitFor, StringComparison.Ordinal)) break;
         }
-        Assert.NotNull(line);
+        Assert.True(line is not null, $"never printed '{waitFor}':\n{stderr}");
         using (var kill = Process.Start("kill", ["-" + signal, p.Id.ToString()])) kill.WaitForExit();
         stderr.Append(p.StandardError.ReadToEnd());
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the run did not stop within 30 s of the signal");
         Assert.True(p.ExitCode == exitCode, $"exit {p.ExitCode}\n{stderr}");
         Assert.Contains($"error: cancelled by SIG{signal}", stderr.ToString());
         Assert.DoesNotContain("   at ", stderr.ToString());
-        Assert.Equal(before, Hashes(output));
-        Assert.Equal(["slim"], Entries(dir.Path));
     }
 }
