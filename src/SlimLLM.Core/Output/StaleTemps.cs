@@ -36,9 +36,20 @@ public static class StaleTemps
     {
         if (!Directory.Exists(root)) return 0;
         int removed = 0;
-        foreach (var pattern in new[] { "*.tmp", "*.staging", ".*.tmp-*", ".*.old-*" })
-            foreach (var file in SafeEnumerate(root, pattern, SearchOption.AllDirectories))
-                if (IsStale(Path.GetFileName(file), untaggedAreStale: false, file) && Remove(file)) removed++;
+        var removedFolders = new List<string>();
+        // One walk of the tree (it holds every cache entry); what lay inside a folder already removed is skipped.
+        foreach (var entry in SafeEnumerate(root, "*", SearchOption.AllDirectories))
+        {
+            if (removedFolders.Any(f => entry.StartsWith(f + Path.DirectorySeparatorChar, StringComparison.Ordinal))) continue;
+            var name = Path.GetFileName(entry);
+            bool temporary = name.EndsWith(".tmp", StringComparison.Ordinal) || name.EndsWith(".staging", StringComparison.Ordinal)
+                || (name.StartsWith('.') && (name.Contains(".tmp-", StringComparison.Ordinal) || name.Contains(".old-", StringComparison.Ordinal)));
+            if (!temporary || !IsStale(name, untaggedAreStale: false, entry)) continue;
+            bool folder = Directory.Exists(entry);
+            if (!Remove(entry)) continue;
+            removed++;
+            if (folder) removedFolders.Add(entry);
+        }
         return removed;
     }
 
