@@ -52,7 +52,7 @@ public static class ModelFingerprint
         if (memo is not null && files.Select(FileIdentity.Of).SequenceEqual(before))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(memo)!);
-            var tmp = memo + $".{Guid.NewGuid():N}.tmp";
+            var tmp = memo + $".{IO.TempOwner.NewSuffix()}.tmp"; // owner-tagged: the cache sweep removes it if this process dies
             File.WriteAllText(tmp, $"{hash}\n{started.Ticks.ToString(CultureInfo.InvariantCulture)}\n");
             File.Move(tmp, memo, overwrite: true);
         }

@@ -85,6 +85,7 @@ public static class GgufExporter
         return f32.to(dtype).contiguous();
     }
 
-    private static string ModelName(string path) =>
+    /// <summary>general.name for the model at <paramref name="path"/>: its folder or file name without the extension.</summary>
+    public static string ModelName(string path) =>
         Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(path)) is { Length: > 0 } n ? n : "model";
 }

@@ -65,7 +65,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
             {
                 // Staged with the rest: the folder appears with its model.gguf or not at all.
                 var gguf = result.Timings.Time("export", () => GgufExporter.Export(folder.TempPath, Path.Combine(folder.TempPath, "model.gguf"),
-                    GgufOutputType.F16, _progress, ModelName(output)));
+                    GgufOutputType.F16, _progress, GgufExporter.ModelName(output)));
                 _progress.Info($"{job.Name}: model.gguf ({gguf.Architecture}, f16, {gguf.FileBytes:N0} bytes)");
             }
 
@@ -105,9 +105,6 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         foreach (var (path, what) in job.ProtectedPaths) yield return (path, what);
         foreach (var p in OutputFolderGuard.CommonProtectedPaths()) yield return p;
     }
-
-    private static string ModelName(string output) =>
-        Path.GetFileNameWithoutExtension(output) is { Length: > 0 } n ? n : "model";
 
     public static CalibrationSet BuildCalibration(PruneJob job, IModelSource source)
     {

@@ -56,7 +56,7 @@ public static class PruneResourceCheck
                     "Evaluate on a machine with more memory or on a GPU (device: cuda), or remove the evaluation.");
         }
 
-        long free = freeDisk ?? FreeSpace(job.OutputDir);
+        long free = freeDisk ?? DiskSpace.FreeBytes(job.OutputDir) ?? long.MaxValue; // unknown: the writes will tell
         // model.gguf is written beside the safetensors, in f16: 2 bytes a parameter.
         long outputBytes = estimate.OutputBytes + (job.ExportGguf ? estimate.OutputBytes / ElementSize(PruningEngine.StoredDtype(config)) * 2 : 0);
         if (outputBytes > free)
@@ -69,7 +69,4 @@ public static class PruneResourceCheck
     }
 
     private static int ElementSize(ScalarType t) => IO.TensorDTypes.FromScalarType(t).ElementSize();
-
-    /// <summary>Free space on the drive of <paramref name="path"/>, or of its nearest existing ancestor (the output folder may not exist yet).</summary>
-    public static long FreeSpace(string path) => IO.DiskSpace.FreeBytes(path) ?? long.MaxValue;
 }

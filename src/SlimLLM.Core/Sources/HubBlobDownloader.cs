@@ -50,9 +50,7 @@ internal sealed class HubBlobDownloader(HubClient client, HubCacheLayout layout,
     {
         if (meta.Size is not { } size) return;
         long needed = size - (File.Exists(partial) ? Math.Min(size, new FileInfo(partial).Length) : 0);
-        long free;
-        try { free = new DriveInfo(layout.BlobsFolder).AvailableFreeSpace; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { return; } // unknown: the writes will tell
+        if (IO.DiskSpace.FreeBytes(layout.BlobsFolder) is not { } free) return; // unknown: the writes will tell
         if (needed > free)
             throw HubErrors.NoSpace(client.Repository, file, layout.BlobsFolder, needed, free);
     }

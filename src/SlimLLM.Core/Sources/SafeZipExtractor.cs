@@ -115,7 +115,7 @@ internal static class SafeZipExtractor
             throw new SlimLLMException(packageLabel,
                 $"the package would extract to {declared:N0} bytes, above the limit of {limits.MaxTotalBytes:N0}; nothing was extracted.",
                 "Do not use the package; if it is genuine, raise SLIMLLM_NUPKG_MAX_SIZE (e.g. 800GB).");
-        if (FreeSpace(root) is { } free && declared > free)
+        if (IO.DiskSpace.FreeBytes(root) is { } free && declared > free)
             throw new SlimLLMException(packageLabel,
                 $"the package extracts to {declared:N0} bytes but {root} has {free:N0} free; nothing was extracted.",
                 "Free disk space, or set SLIMLLM_CACHE (or NUGET_PACKAGES) to a folder with room.");
@@ -158,19 +158,6 @@ internal static class SafeZipExtractor
         }
     }
 
-    private static long? FreeSpace(string folder)
-    {
-        try
-        {
-            var existing = folder;
-            while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent) existing = parent;
-            return new DriveInfo(existing).AvailableFreeSpace;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return null;
-        }
-    }
 }
 
 /// <summary>The CRC-32 of zip (IEEE 802.3, reflected 0xEDB88320).</summary>
