@@ -14,7 +14,7 @@ public static class PruneCommand
     {
         var model = new Option<string?>("--model", "-m") { Description = "Model to prune: a Hugging Face folder or a .gguf file." };
         var calibration = new Option<string[]>("--calibration", "-c") { Description = "Calibration text file(s), UTF-8.", AllowMultipleArgumentsPerToken = true };
-        var output = new Option<string?>("--out", "-o") { Description = "Output folder for the pruned model (replaced atomically)." };
+        var output = new Option<string?>("--out", "-o") { Description = "Output folder for the pruned model: new, empty or an earlier slimllm output (replaced atomically; a folder holding other files is refused)." };
         var method = new Option<string>("--method") { Description = "slimllm | magnitude | wanda-sp | flap.", DefaultValueFactory = _ => "slimllm" };
         var target = new Option<double?>("--target") { Description = "Fraction of decoder-layer parameters to remove, e.g. 0.2." };
         var ratio = new Option<double?>("--ratio") { Description = "The paper's mean per-layer ratio R (instead of --target)." };
