@@ -40,11 +40,16 @@ public sealed class PackageFeedFixture : IDisposable
             "pack", Path.Combine(Paths.RepoRoot, "src", "SlimLLM.Build", "SlimLLM.Build.csproj"),
             "-c", Configuration, "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
         if (pack.ExitCode != 0) throw new InvalidOperationException("dotnet pack SlimLLM.Build failed:\n" + pack.Output);
-        var runtime = DotnetProcess.Run(Paths.RepoRoot, new Dictionary<string, string>(),
-            "pack", Path.Combine(Paths.RepoRoot, "src", "SlimLLM.Runtime", "SlimLLM.Runtime.csproj"),
-            "-c", Configuration, "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
-        if (runtime.ExitCode != 0) throw new InvalidOperationException("dotnet pack SlimLLM.Runtime failed:\n" + runtime.Output);
-        PackTime = pack.Elapsed + runtime.Elapsed;
+        PackTime = pack.Elapsed;
+        // SlimLLM.Runtime depends on the SlimLLM.Models package (the shared model assembly): both go into the feed.
+        foreach (var project in new[] { "SlimLLM.Models", "SlimLLM.Runtime" })
+        {
+            var packed = DotnetProcess.Run(Paths.RepoRoot, new Dictionary<string, string>(),
+                "pack", Path.Combine(Paths.RepoRoot, "src", project, project + ".csproj"),
+                "-c", Configuration, "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
+            if (packed.ExitCode != 0) throw new InvalidOperationException($"dotnet pack {project} failed:\n" + packed.Output);
+            PackTime += packed.Elapsed;
+        }
     }
 
     /// <summary>
