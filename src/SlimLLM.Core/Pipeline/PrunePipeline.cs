@@ -5,6 +5,7 @@ using SlimLLM.Compute;
 using SlimLLM.Errors;
 using SlimLLM.Evaluation;
 using SlimLLM.Export;
+using SlimLLM.IO;
 using SlimLLM.Models;
 using SlimLLM.Output;
 using SlimLLM.Progress;

@@ -5,6 +5,7 @@ using NuGet.Protocol;
 using NuGet.Protocol.Core.Types;
 using NuGet.Versioning;
 using SlimLLM.Errors;
+using SlimLLM.IO;
 using SlimLLM.Manifest;
 using SlimLLM.Output;
 using SlimLLM.Progress;

@@ -3,7 +3,7 @@ using NuGet.Packaging;
 using NuGet.Packaging.Core;
 using NuGet.Versioning;
 using SlimLLM.Errors;
-using SlimLLM.Output;
+using SlimLLM.IO;
 using SlimLLM.Sources;
 
 namespace SlimLLM.Compute.Install;

@@ -1,12 +1,11 @@
-using SlimLLM.IO;
 
-namespace SlimLLM.Output;
+namespace SlimLLM.IO;
 
 /// <summary>
 /// Builds a folder under a temporary name beside its destination and swaps it in at the end, so readers never see a
 /// half-written model: on failure the temporary folder is removed and any previous output is left untouched. Whether a
-/// destination may be replaced at all is the caller's decision (<see cref="OutputFolderGuard"/>); the temporary names carry
-/// the owner (<see cref="TempOwner"/>) so that <see cref="StaleTemps"/> can remove what a killed run left.
+/// destination may be replaced at all is the caller's decision (SlimLLM.Output.OutputFolderGuard); the temporary names carry
+/// the owner (<see cref="TempOwner"/>) so that SlimLLM.Output.StaleTemps can remove what a killed run left.
 /// </summary>
 public sealed class AtomicFolder : IDisposable
 {
