@@ -15,43 +15,36 @@ public static class ErrorHandling
         {
             return action();
         }
-        catch (Exception e) when (Find<SlimLLM.Manifest.ManifestException>(e) is { } manifest)
-        {
-            // Already one canonical line per error (path(line,col): error SLIMxxx: ...), which MSBuild and IDEs parse.
-            Console.Error.WriteLine(manifest.Message);
-            return manifest.ExitCode;
-        }
-        catch (Exception e) when (Find<SlimLLMException>(e) is { } user)
-        {
-            Console.Error.WriteLine($"error: {user.Message}");
-            Trace(e);
-            return user.ExitCode;
-        }
-        catch (Exception e) when (Find<OperationCanceledException>(e) is not null && Signals.Received is not null)
-        {
-            Console.Error.WriteLine($"error: cancelled by {(Signals.ExitCode == 143 ? "SIGTERM" : "SIGINT")}; temporary files were removed and any previous output left as it was.");
-            return Signals.ExitCode;
-        }
-        catch (Exception e) when (IsMissingLibstdcxx(e))
-        {
-            Console.Error.WriteLine("error: TorchSharp's native library needs libstdc++ with GLIBCXX_3.4.32 (GCC 13 or newer), which this system lacks. " +
-                                    "Run build/setup.sh from the SlimLLM.Build repository (on Debian 12 it installs trixie's libstdc++6), or install a newer libstdc++.");
-            return ExitCodes.UserError;
-        }
-        catch (Exception e) when (Environmental(e) is { } line)
-        {
-            Console.Error.WriteLine($"error: {line}");
-            Trace(e);
-            return ExitCodes.UserError;
-        }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"error: internal error ({e.GetType().Name}: {FirstLine(e.Message)}). This is a bug in slimllm: please report it on the SlimLLM.Build issue tracker " +
-                                    "with the command line and the output of the same command run with SLIMLLM_TRACE=1.");
-            Trace(e);
-            return ExitCodes.InternalError;
+            var failure = Describe(e);
+            foreach (var error in failure.Errors) Console.Error.WriteLine(error.StderrLine);
+            if (failure.Traced) Trace(e);
+            return failure.ExitCode;
         }
     }
+
+    /// <summary>What a failure exits with and reports: <see cref="Run"/> prints its lines, `prune --json` also puts them in its report.</summary>
+    public static ToolFailure Describe(Exception e)
+    {
+        if (Find<SlimLLM.Manifest.ManifestException>(e) is { } manifest)
+            // Already one canonical line per error (path(line,col): error SLIMxxx: ...), which MSBuild and IDEs parse.
+            return new ToolFailure(manifest.ExitCode, manifest.Errors.Select(m => new ToolError(m.ToString(), SlimLLMException.OneLine($"{m.Message} {m.Fix}"),
+                m.File, m.Position?.Line, m.Position?.Column, m.Code)).ToList());
+        if (Find<SlimLLMException>(e) is { } user)
+            return new ToolFailure(user.ExitCode, [new ToolError($"error: {user.Message}", SlimLLMException.OneLine(user.Fix is null ? user.Cause : $"{user.Cause} {user.Fix}"),
+                user.File, user.Line, user.Column)], Traced: true);
+        if (Find<OperationCanceledException>(e) is not null && Signals.Received is not null)
+            return Plain(Signals.ExitCode, $"cancelled by {(Signals.ExitCode == 143 ? "SIGTERM" : "SIGINT")}; temporary files were removed and any previous output left as it was.", traced: false);
+        if (IsMissingLibstdcxx(e))
+            return Plain(ExitCodes.UserError, "TorchSharp's native library needs libstdc++ with GLIBCXX_3.4.32 (GCC 13 or newer), which this system lacks. " +
+                                              "Run build/setup.sh from the SlimLLM.Build repository (on Debian 12 it installs trixie's libstdc++6), or install a newer libstdc++.", traced: false);
+        if (Environmental(e) is { } line) return Plain(ExitCodes.UserError, line, traced: true);
+        return Plain(ExitCodes.InternalError, $"internal error ({e.GetType().Name}: {FirstLine(e.Message)}). This is a bug in slimllm: please report it on the SlimLLM.Build issue tracker " +
+                                              "with the command line and the output of the same command run with SLIMLLM_TRACE=1.", traced: true);
+    }
+
+    private static ToolFailure Plain(int exitCode, string message, bool traced) => new(exitCode, [new ToolError($"error: {message}", message)], traced);
 
     /// <summary>Failures of the machine rather than of slimllm: disk full, no permission, out of memory.</summary>
     internal static string? Environmental(Exception e)

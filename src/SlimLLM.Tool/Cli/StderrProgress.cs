@@ -13,6 +13,7 @@ public sealed class StderrProgress : IProgressReporter
     private readonly System.Diagnostics.Stopwatch _phaseClock = new();
     private string? _phase;
     private DateTime _lastDraw;
+    private readonly List<string> _warnings = [];
 
     public void Report(string phase, long done, long total)
     {
@@ -45,7 +46,15 @@ public sealed class StderrProgress : IProgressReporter
         EndLine();
         Console.Error.WriteLine(message);
     }
-    public void Warn(string message) { EndLine(); Console.Error.WriteLine($"warning: {message}"); }
+    public void Warn(string message)
+    {
+        EndLine();
+        Console.Error.WriteLine($"warning: {message}");
+        _warnings.Add(message);
+    }
+
+    /// <summary>Every warning shown so far, for a JSON report (`prune --json`).</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
 
     private void EndLine()
     {

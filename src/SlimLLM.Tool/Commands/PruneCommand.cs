@@ -79,64 +79,9 @@ public static class PruneCommand
                 Device = r.GetValue(device)!,
             };
             var cacheRoot = r.GetValue(noCache) ? null : StatisticsCache.ResolveRoot(r.GetValue(cacheDir));
-            var report = new PrunePipeline(new StderrProgress(), cacheRoot, Signals.Token, r.GetValue(verify)).Run(job);
-            return PruneOutput.Print([report], r.GetValue(json));
+            var progress = new StderrProgress();
+            return PruneOutput.Run(r.GetValue(json), progress, reports => reports.Add(new PrunePipeline(progress, cacheRoot, Signals.Token, r.GetValue(verify)).Run(job)));
         });
         return cmd;
-    }
-}
-
-public static class PruneOutput
-{
-    public static int Print(IReadOnlyList<PruneReport> reports, bool json)
-    {
-        if (json)
-        {
-            Cli.Json.Print(new
-            {
-                models = reports.Select(r => new
-                {
-                    name = r.Name,
-                    output = r.Output,
-                    rejected = r.Rejected,
-                    forward_passes = r.ForwardPasses,
-                    cache = new { hits = r.Cache.Hits, misses = r.Cache.Misses },
-                    timings = r.Timings,
-                    parameters = new
-                    {
-                        before = r.Parameters.Before, after = r.Parameters.After,
-                        decoder_before = r.Parameters.DecoderBefore, decoder_after = r.Parameters.DecoderAfter,
-                        target_reduction = r.Parameters.TargetReduction, achieved_decoder_reduction = r.Parameters.AchievedDecoderReduction,
-                    },
-                    evaluation = r.Evaluation.Select(e => new { text = e.Text, dense_perplexity = e.DensePerplexity, pruned_perplexity = e.PrunedPerplexity }),
-                    layers = (r.LayerTimings ?? []).Select(l => new
-                    {
-                        layer = l.Layer, forward_seconds = l.ForwardSeconds, statistics_forward_seconds = l.StatisticsForwardSeconds,
-                        statistics_seconds = l.StatisticsSeconds,
-                        selection_seconds = l.SelectionSeconds, regression_seconds = l.RegressionSeconds,
-                    }),
-                    peak_rss_bytes = SlimLLM.Diagnostics.ProcessMemory.PeakResidentBytes(),
-                    inputs = r.Inputs ?? [],
-                }),
-            });
-        }
-        else
-        {
-            foreach (var r in reports)
-            {
-                Console.Out.WriteLine($"{r.Name}: {r.Output}{(r.Rejected ? " (rejected: an evaluate gate failed)" : "")}");
-                Console.Out.WriteLine($"  parameters {r.Parameters.Before:N0} -> {r.Parameters.After:N0} (decoder layers -{r.Parameters.AchievedDecoderReduction:P1}" +
-                                      (r.Parameters.TargetReduction is double t ? $", target -{t:P1})" : ")"));
-                foreach (var e in r.Evaluation)
-                    Console.Out.WriteLine($"  {Path.GetFileName(e.Text)}: perplexity {e.DensePerplexity:F3} -> {e.PrunedPerplexity:F3} ({e.PerplexityIncrease:+0.0%;-0.0%})");
-                Console.Out.WriteLine($"  {r.ForwardPasses} calibration forward passes, {r.Timings["total_seconds"]:F1} s");
-            }
-        }
-        var failed = reports.SelectMany(r => r.Evaluation.Where(e => e.Failed).Select(e => (r, e))).ToList();
-        foreach (var (r, e) in failed)
-            Console.Error.WriteLine($"error: {r.Name}: perplexity on {e.Text} rose from {e.DensePerplexity:F3} to {e.PrunedPerplexity:F3} " +
-                                    $"({e.PerplexityIncrease:+0.0%}), above the allowed {e.MaxPerplexityIncrease:+0.0%}. The rejected model is in {r.Output}; " +
-                                    "the previous output was left as it was. Prune less (lower target) or raise max_perplexity_increase.");
-        return failed.Count > 0 ? ExitCodes.GateFailed : ExitCodes.Success;
     }
 }

@@ -38,4 +38,18 @@ public class ErrorHandlingTests
         Assert.StartsWith($"error: {cause}", line);
         Assert.Contains("--out", line);
     }
+
+    [Fact]
+    public void Describe_gives_a_user_error_its_location_apart_from_the_message_and_the_same_stderr_line_as_before()
+    {
+        var failure = ErrorHandling.Describe(new SlimLLM.Errors.SlimLLMException("/m/calib.txt", "the text is empty.", "Give it some text.", line: 3, column: 1));
+        Assert.Equal(ExitCodes.UserError, failure.ExitCode);
+        var error = Assert.Single(failure.Errors);
+        Assert.Equal(("the text is empty. Give it some text.", "/m/calib.txt", 3, 1, (string?)null), (error.Message, error.File, error.Line, error.Column, error.Code));
+        Assert.Equal("error: /m/calib.txt(3,1): the text is empty. Give it some text.", error.StderrLine);
+
+        var bug = Assert.Single(ErrorHandling.Describe(new InvalidOperationException("off by one")).Errors);
+        Assert.StartsWith("internal error (InvalidOperationException: off by one)", bug.Message);
+        Assert.Null(bug.File);
+    }
 }

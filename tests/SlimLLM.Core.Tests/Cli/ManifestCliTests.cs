@@ -91,6 +91,44 @@ public class ManifestCliTests
         Assert.Equal($"{dir.File("slimllm.yaml")}(13,7): error SLIM002: unknown key 'taget' in 'pruning'. Did you mean 'target'?", line.Split(" Remove")[0].Split(" Use")[0].Trim());
     }
 
+    // prune --json is the contract with SlimLLM.Build (docs/msbuild.md): a report of version 1 for every outcome.
+    [Fact]
+    public void A_manifest_error_is_in_the_report_with_its_code_file_line_and_column_and_still_a_canonical_line_on_stderr()
+    {
+        using var dir = TestData.NewTempDir();
+        File.WriteAllText(dir.File("slimllm.yaml"), Manifest(extraPruning: "\n      taget: 0.3"));
+        var r = ToolRunner.RunIn(dir.Path, null, "prune", "--json");
+        Assert.Equal(2, r.ExitCode);
+        using var report = JsonDocument.Parse(r.Stdout);
+        Assert.Equal(1, report.RootElement.GetProperty("version").GetInt32());
+        Assert.Equal(0, report.RootElement.GetProperty("models").GetArrayLength());
+        var error = Assert.Single(report.RootElement.GetProperty("errors").EnumerateArray());
+        Assert.Equal(("SLIM002", dir.File("slimllm.yaml"), 13, 7),
+            (error.GetProperty("code").GetString(), error.GetProperty("file").GetString(), error.GetProperty("line").GetInt32(), error.GetProperty("column").GetInt32()));
+        Assert.StartsWith("unknown key 'taget' in 'pruning'. Did you mean 'target'?", error.GetProperty("message").GetString());
+        Assert.StartsWith($"{dir.File("slimllm.yaml")}(13,7): error SLIM002: unknown key 'taget'", r.Stderr);
+    }
+
+    [Fact]
+    public void A_failed_gate_is_a_rejected_model_with_both_perplexities_the_limit_and_the_rejected_folder()
+    {
+        using var dir = TestData.NewTempDir();
+        File.WriteAllText(dir.File("slimllm.yaml"), Manifest(evaluate:
+            $"    evaluate:\n      - text: {TestData.TinyStoriesValid}\n        max_tokens: 2048\n        max_perplexity_increase: 0.01\n"));
+        var r = ToolRunner.RunIn(dir.Path, null, "prune", "--no-cache", "--json");
+        Assert.Equal(3, r.ExitCode);
+        using var report = JsonDocument.Parse(r.Stdout);
+        Assert.Empty(report.RootElement.GetProperty("errors").EnumerateArray());
+        var model = Assert.Single(report.RootElement.GetProperty("models").EnumerateArray());
+        Assert.True(model.GetProperty("rejected").GetBoolean());
+        Assert.Equal(Path.Combine(dir.Path, "out", "tiny-slim.rejected"), model.GetProperty("output").GetString());
+        var eval = Assert.Single(model.GetProperty("evaluation").EnumerateArray());
+        Assert.True(eval.GetProperty("failed").GetBoolean());
+        Assert.Equal(0.01, eval.GetProperty("max_perplexity_increase").GetDouble());
+        Assert.True(eval.GetProperty("pruned_perplexity").GetDouble() > eval.GetProperty("dense_perplexity").GetDouble() * 1.01);
+        Assert.Contains(TestData.TinyStoriesValid, model.GetProperty("inputs").EnumerateArray().Select(i => i.GetString()));
+    }
+
     [Fact]
     public void Init_writes_a_starter_manifest_and_refuses_to_overwrite()
     {
