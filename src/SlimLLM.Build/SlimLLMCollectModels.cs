@@ -6,8 +6,8 @@ namespace SlimLLM.Build;
 /// <summary>
 /// Reads the prune stamps and lists every file of every pruned model folder as a Content item for the output, publish and
 /// pack: Link and TargetPath MODELS/NAME/REL, PackagePath contentFiles/any/any/MODELS/NAME/REL. With
-/// <see cref="DeleteStaleStamps"/>, only deletes stamps whose model folders are gone or whose input files (model,
-/// calibration and evaluation texts) changed, so the prune runs again.
+/// <see cref="DeleteStaleStamps"/>, only deletes stamps whose model folders are gone (or that are not stamps of this version),
+/// so the prune runs again, and lists the files the others' prunes read as <see cref="PruneInputs"/>.
 /// </summary>
 public sealed class SlimLLMCollectModels : Microsoft.Build.Utilities.Task
 {
@@ -19,6 +19,8 @@ public sealed class SlimLLMCollectModels : Microsoft.Build.Utilities.Task
     [Output] public ITaskItem[] ModelFiles { get; private set; } = new ITaskItem[0];
     /// <summary>The model folders the stamps list (existing or not).</summary>
     [Output] public ITaskItem[] ModelFolders { get; private set; } = new ITaskItem[0];
+    /// <summary>The files each kept stamp's prune read, with metadata Stamp: the stamp's item spec (the prune target batches by it).</summary>
+    [Output] public ITaskItem[] PruneInputs { get; private set; } = new ITaskItem[0];
     /// <summary>Total bytes of <see cref="ModelFiles"/>.</summary>
     [Output] public long TotalBytes { get; private set; }
 
@@ -26,26 +28,35 @@ public sealed class SlimLLMCollectModels : Microsoft.Build.Utilities.Task
     {
         var files = new List<ITaskItem>();
         var folders = new List<ITaskItem>();
+        var inputs = new List<ITaskItem>();
         var folder = ModelsFolder.Trim('/', '\\');
         foreach (var stampItem in Stamps)
         {
             var stampPath = stampItem.GetMetadata("FullPath");
             var stamp = PruneStamp.TryRead(stampPath);
-            if (stamp is null) continue;
             if (DeleteStaleStamps)
             {
-                if (stamp.Models.Any(m => !Directory.Exists(m.Value)))
+                if (stamp is null)
+                {
+                    if (File.Exists(stampPath)) File.Delete(stampPath);
+                }
+                else if (stamp.Models.Any(m => !Directory.Exists(m.Value)))
                 {
                     Log.LogMessage(MessageImportance.Normal, "SlimLLM: a pruned model folder listed in {0} is gone; pruning again.", stampPath);
                     File.Delete(stampPath);
                 }
-                else if (stamp.ChangedInput() is string changed)
+                else
                 {
-                    Log.LogMessage(MessageImportance.High, "SlimLLM: {0} changed since the last prune; pruning again.", changed);
-                    File.Delete(stampPath);
+                    inputs.AddRange(stamp.Inputs.Select(i =>
+                    {
+                        var item = new TaskItem(i);
+                        item.SetMetadata("Stamp", stampItem.ItemSpec);
+                        return (ITaskItem)item;
+                    }));
                 }
                 continue;
             }
+            if (stamp is null) continue;
             foreach (var model in stamp.Models)
             {
                 folders.Add(new TaskItem(model.Value));
@@ -72,6 +83,7 @@ public sealed class SlimLLMCollectModels : Microsoft.Build.Utilities.Task
         }
         ModelFiles = files.ToArray();
         ModelFolders = folders.ToArray();
+        PruneInputs = inputs.ToArray();
         return !Log.HasLoggedErrors;
     }
 }

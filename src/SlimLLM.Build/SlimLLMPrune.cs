@@ -6,8 +6,9 @@ using Microsoft.Build.Utilities;
 namespace SlimLLM.Build;
 
 /// <summary>
-/// Runs `dotnet slimllm.dll prune MANIFEST --json` out of process (libtorch never loads into an MSBuild node), turns its
-/// stderr into MSBuild errors, warnings and messages, and on success writes <see cref="Stamp"/> and returns the model folders.
+/// Runs `dotnet slimllm.dll prune MANIFEST --json` out of process (libtorch never loads into an MSBuild node) and turns its
+/// exit code and JSON report (<see cref="ToolReport"/>; docs/msbuild.md) into MSBuild errors, warnings and messages; stderr
+/// is progress for the log, never parsed. On success writes <see cref="Stamp"/> and returns the model folders.
 /// </summary>
 public sealed class SlimLLMPrune : ToolTask
 {
@@ -24,12 +25,17 @@ public sealed class SlimLLMPrune : ToolTask
     [Output] public ITaskItem[] ModelFolders { get; private set; } = new ITaskItem[0];
 
     private readonly StringBuilder _stdout = new();
+    private volatile bool _cancelled;
+
+    private string ManifestPath => Path.GetFullPath(Manifest);
 
     protected override string ToolName => Path.DirectorySeparatorChar == '\\' ? "dotnet.exe" : "dotnet";
 
-    // stdout carries the JSON report and stderr the progress and errors; ToolTask only tells them apart by importance.
+    // stdout carries the JSON report and stderr the progress; ToolTask only tells them apart by importance.
     protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.Low;
     protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
+    protected override Encoding StandardOutputEncoding => Encoding.UTF8;
+    protected override Encoding StandardErrorEncoding => Encoding.UTF8;
 
     protected override string GenerateFullPathToTool()
     {
@@ -45,20 +51,19 @@ public sealed class SlimLLMPrune : ToolTask
         return ToolName;
     }
 
-    protected override string GetWorkingDirectory() => Path.GetDirectoryName(Path.GetFullPath(Manifest))!;
+    protected override string GetWorkingDirectory() => Path.GetDirectoryName(ManifestPath)!;
 
     protected override bool ValidateParameters()
     {
         if (!File.Exists(ToolAssembly))
         {
-            Log.LogError(null, "SLIM103", null, Manifest, 0, 0, 0, 0,
+            LogError(DiagnosticCodes.ToolMissing,
                 $"the slimllm tool was not found at '{ToolAssembly}'. Restore the SlimLLM.Build package again, or set SlimLLMToolPath to a built slimllm.dll.");
             return false;
         }
         if (!File.Exists(Manifest))
         {
-            Log.LogError(null, "SLIM104", null, Manifest, 0, 0, 0, 0,
-                $"the manifest '{Manifest}' does not exist. Create it (slimllm init) or fix the SlimLLMManifest item.");
+            LogError(DiagnosticCodes.ManifestMissing, $"the manifest '{Manifest}' does not exist. Create it (slimllm init) or fix the SlimLLMManifest item.");
             return false;
         }
         return true;
@@ -69,7 +74,7 @@ public sealed class SlimLLMPrune : ToolTask
         var cmd = new CommandLineBuilder();
         cmd.AppendFileNameIfNotNull(ToolAssembly);
         cmd.AppendSwitch("prune");
-        cmd.AppendFileNameIfNotNull(Path.GetFullPath(Manifest));
+        cmd.AppendFileNameIfNotNull(ManifestPath);
         cmd.AppendSwitch("--json");
         if (!string.IsNullOrWhiteSpace(Device)) cmd.AppendSwitchIfNotNull("--device ", Device);
         if (!string.IsNullOrWhiteSpace(CacheDir)) cmd.AppendSwitchIfNotNull("--cache-dir ", Path.GetFullPath(CacheDir));
@@ -78,77 +83,145 @@ public sealed class SlimLLMPrune : ToolTask
 
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
     {
-        if (messageImportance == StandardOutputLoggingImportance)
-        {
-            _stdout.AppendLine(singleLine);
-            return;
-        }
-        var line = ToolOutputLine.Parse(singleLine);
-        var manifest = Path.GetFullPath(Manifest);
-        switch (line.Kind)
-        {
-            case ToolLineKind.CanonicalError:
-                Log.LogError(null, line.Code, null, line.File, line.Line, line.Column, 0, 0, line.Message);
-                break;
-            case ToolLineKind.CanonicalWarning:
-                Log.LogWarning(null, line.Code, null, line.File, line.Line, line.Column, 0, 0, line.Message);
-                break;
-            case ToolLineKind.GateFailure:
-            case ToolLineKind.Error:
-                Log.LogError(null, line.Code, null, manifest, 0, 0, 0, 0, line.Message);
-                break;
-            case ToolLineKind.Warning:
-                Log.LogWarning(null, line.Code, null, manifest, 0, 0, 0, 0, line.Message);
-                break;
-            default:
-                Log.LogMessage(messageImportance, "slimllm: {0}", line.Message);
-                break;
-        }
+        if (messageImportance == StandardOutputLoggingImportance) _stdout.AppendLine(singleLine);
+        else Log.LogMessage(messageImportance, "slimllm: {0}", singleLine);
+    }
+
+    // The exit code is read with the report in Execute; no MSB6006 "exited with code N".
+    protected override bool HandleTaskExecutionErrors() => false;
+
+    public override void Cancel()
+    {
+        _cancelled = true;
+        base.Cancel();
     }
 
     public override bool Execute()
     {
-        bool ok = base.Execute();
-        PruneResult? result = null;
-        var json = _stdout.ToString().Trim();
-        if (json.Length > 0)
+        base.Execute();
+        // Not run (the tool or the manifest is missing, dotnet did not start), or stopped by the build's cancellation: nothing to read.
+        if (Log.HasLoggedErrors || _cancelled) return false;
+        var report = ReadReport();
+        if (report is null) return false;
+        foreach (var m in report.Models.Where(m => !m.Rejected)) LogResult(m);
+        foreach (var w in report.Warnings) LogDiagnostic(w, DiagnosticCodes.ToolWarning, warning: true);
+        switch (ExitCode)
         {
-            try { result = PruneResult.Parse(json); }
-            catch (Exception e) when (e is System.Runtime.Serialization.SerializationException || e is System.Xml.XmlException)
-            {
-                Log.LogError(null, "SLIM105", null, Path.GetFullPath(Manifest), 0, 0, 0, 0,
-                    $"slimllm prune --json printed output that is not its JSON report ({e.Message}). This is a bug; report it with the build log.");
+            case ToolExitCodes.Success:
+                return WriteStamp(report);
+            case ToolExitCodes.GateFailed:
+                foreach (var m in report.Models.Where(m => m.Rejected)) LogGateFailure(m);
+                return ExpectLoggedErrors("an evaluate gate failed, but the report lists no rejected model");
+            case ToolExitCodes.BadInput:
+                foreach (var e in report.Errors) LogDiagnostic(e, DiagnosticCodes.BadInput, warning: false);
+                return ExpectLoggedErrors("bad input, but the report lists no error");
+            case ToolExitCodes.InternalError:
+                foreach (var e in report.Errors) LogDiagnostic(e, DiagnosticCodes.InternalError, warning: false);
+                return ExpectLoggedErrors("an internal error, but the report lists no error");
+            case ToolExitCodes.Interrupted:
+            case ToolExitCodes.Terminated:
+                foreach (var e in report.Errors) LogDiagnostic(e, DiagnosticCodes.Stopped, warning: false);
+                if (!Log.HasLoggedErrors)
+                    LogError(DiagnosticCodes.Stopped, $"slimllm was stopped by {(ExitCode == ToolExitCodes.Terminated ? "SIGTERM" : "SIGINT")}; any previous output was left as it was.");
                 return false;
-            }
-            foreach (var m in result.Models) LogResult(m);
+            default:
+                LogError(DiagnosticCodes.BadReport, $"slimllm exited with code {ExitCode}, which is not one of its exit codes (0, 1, 2, 3, 130, 143); " +
+                                                    "it may have been killed (out of memory?). The lines above (-v:n) say what it did last.");
+                return false;
         }
-        if (!ok || Log.HasLoggedErrors) return false;
-        if (result is null)
+    }
+
+    /// <summary>The report on stdout; null (with the error logged) when there is none or it is not one of the version this task reads.</summary>
+    private ToolReport? ReadReport()
+    {
+        var json = _stdout.ToString().Trim();
+        if (json.Length == 0)
         {
-            Log.LogError(null, "SLIM105", null, Path.GetFullPath(Manifest), 0, 0, 0, 0,
-                "slimllm prune --json succeeded but printed no JSON report. This is a bug; report it with the build log.");
+            // Only a command line the tool refused (exit 2) or a process that died ends without a report.
+            LogError(ExitCode == ToolExitCodes.BadInput ? DiagnosticCodes.BadInput : DiagnosticCodes.BadReport,
+                $"slimllm prune exited with code {ExitCode} ({Meaning(ExitCode)}) without its JSON report; the lines above (-v:n) say why.");
+            return null;
+        }
+        ToolReport report;
+        try { report = ToolReport.Parse(json); }
+        catch (Exception e) when (e is System.Runtime.Serialization.SerializationException || e is System.Xml.XmlException || e is InvalidCastException)
+        {
+            LogError(DiagnosticCodes.BadReport, $"slimllm prune --json printed output that is not its JSON report ({e.Message}). This is a bug; report it with the build log.");
+            return null;
+        }
+        if (report.Version != ToolReport.SupportedVersion)
+        {
+            LogError(DiagnosticCodes.BadReport, $"slimllm printed a report of version {report.Version}; this SlimLLM.Build reads version {ToolReport.SupportedVersion}. " +
+                                                "Use the tool of the same SlimLLM.Build package (SlimLLMToolPath).");
+            return null;
+        }
+        return report;
+    }
+
+    private static string Meaning(int exitCode) => exitCode switch
+    {
+        ToolExitCodes.Success => "success",
+        ToolExitCodes.InternalError => "internal error",
+        ToolExitCodes.BadInput => "bad input",
+        ToolExitCodes.GateFailed => "an evaluate gate failed",
+        ToolExitCodes.Interrupted => "SIGINT",
+        ToolExitCodes.Terminated => "SIGTERM",
+        _ => "not one of its exit codes",
+    };
+
+    private bool ExpectLoggedErrors(string what)
+    {
+        if (!Log.HasLoggedErrors)
+            LogError(DiagnosticCodes.BadReport, $"slimllm prune exited with code {ExitCode}: {what}. This is a bug; report it with the build log.");
+        return false;
+    }
+
+    private bool WriteStamp(ToolReport report)
+    {
+        if (report.Models.Any(m => m.Rejected) || report.Errors.Count > 0)
+        {
+            LogError(DiagnosticCodes.BadReport, "slimllm prune exited with code 0 but reported a rejected model or an error. This is a bug; report it with the build log.");
             return false;
         }
-        ModelFolders = result.Models.Select(m =>
+        ModelFolders = report.Models.Select(m =>
         {
             var item = new TaskItem(m.Output);
             item.SetMetadata("ModelName", m.Name);
             return (ITaskItem)item;
         }).ToArray();
-        var inputs = result.Models.SelectMany(m => m.Inputs ?? new List<string>()).Distinct(StringComparer.Ordinal).Select(InputFile.Of).ToList();
-        new PruneStamp(PruneStamp.ContentHash(Manifest, ToolAssembly),
-            result.Models.Select(m => new KeyValuePair<string, string>(m.Name, m.Output)).ToList(), inputs).Write(Stamp);
+        var inputs = new[] { ManifestPath }.Concat(report.Models.SelectMany(m => m.Inputs ?? new List<string>())).Distinct(StringComparer.Ordinal).ToList();
+        new PruneStamp(report.Models.Select(m => new KeyValuePair<string, string>(m.Name, m.Output)).ToList(), inputs).Write(Stamp);
         return true;
     }
 
-    private void LogResult(PrunedModel m)
+    private void LogResult(ReportedModel m)
     {
         var sb = new StringBuilder();
         sb.Append("SlimLLM: ").Append(m.Name).Append(" -> ").Append(m.Output);
         if (m.Parameters is { } p)
             sb.Append(string.Format(CultureInfo.InvariantCulture, ", parameters {0:N0} -> {1:N0} (decoder layers -{2:F1}%)", p.Before, p.After, p.AchievedDecoderReduction * 100));
-        foreach (var e in m.Evaluation ?? new List<PrunedEvaluation>())
+        foreach (var e in m.Evaluation ?? new List<ReportedEvaluation>())
             sb.Append(string.Format(CultureInfo.InvariantCulture, ", perplexity on {0}: {1:F3} -> {2:F3}", Path.GetFileName(e.Text), e.DensePerplexity, e.PrunedPerplexity));
         Log.LogMessage(MessageImportance.High, sb.ToString());
     }
+
+    private void LogGateFailure(ReportedModel m)
+    {
+        foreach (var e in (m.Evaluation ?? new List<ReportedEvaluation>()).Where(e => e.Failed))
+            LogError(DiagnosticCodes.GateFailed, string.Format(CultureInfo.InvariantCulture,
+                "model '{0}' failed its evaluate gate: perplexity on {1} rose from {2:F3} (dense) to {3:F3} (pruned), {4:+0.0%}, above the allowed {5:+0.0%}. " +
+                "The rejected model is in {6}; the previous output was left as it was. Prune less (lower target) or raise max_perplexity_increase.",
+                m.Name, e.Text, e.DensePerplexity, e.PrunedPerplexity, e.PrunedPerplexity / e.DensePerplexity - 1, e.MaxPerplexityIncrease ?? 0, m.Output));
+    }
+
+    /// <summary>A diagnostic of the report at its file, line and column (else the manifest), with its own code or <paramref name="code"/>.</summary>
+    private void LogDiagnostic(ReportedDiagnostic d, string code, bool warning)
+    {
+        var file = string.IsNullOrEmpty(d.File) ? ManifestPath : d.File;
+        var c = string.IsNullOrEmpty(d.Code) ? code : d.Code;
+        if (warning) Log.LogWarning(null, c, null, file, d.Line ?? 0, d.Column ?? 0, 0, 0, d.Message);
+        else Log.LogError(null, c, null, file, d.Line ?? 0, d.Column ?? 0, 0, 0, d.Message);
+    }
+
+    private void LogError(string code, string message) => Log.LogError(null, code, null, ManifestPath, 0, 0, 0, 0, message);
 }
