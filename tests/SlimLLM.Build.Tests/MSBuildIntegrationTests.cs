@@ -146,12 +146,21 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
 
         // An edited calibration text is an input too (the manifest only names it): the model is pruned again, once.
         File.AppendAllText(Path.Combine(dir, "calib.txt"), "\nOnce upon a time, a small robot learned to count the stars.\n");
-        var recalibrated = Build(dir, "--no-restore");
+        var recalibrated = Build(dir, "--no-restore", "-v:d");
         Assert.True(recalibrated.ExitCode == 0, recalibrated.Output);
-        Assert.Contains("calib.txt changed since the last prune; pruning again.", recalibrated.Output);
+        Assert.Matches(@"Input file "".*calib\.txt"" is newer than output file "".*\.stamp""", recalibrated.Output);
         Assert.Contains("SlimLLM: tiny-slim ->", recalibrated.Output);
         var settled = Build(dir, "--no-restore", "-v:n");
         Assert.Contains(PruneTargetSkipped, settled.Output);
+        Assert.DoesNotContain("SlimLLM: tiny-slim ->", settled.Output);
+
+        // So is the engine: a newer assembly in the tool's folder (SlimLLM.Core.dll, not only slimllm.dll) prunes again.
+        var engine = Path.Combine(_feed.Env["NUGET_PACKAGES"], "slimllm.build", _feed.Version, "tools", "slimllm", "SlimLLM.Core.dll");
+        Assert.True(File.Exists(engine), engine);
+        File.SetLastWriteTimeUtc(engine, DateTime.UtcNow);
+        var reengined = Build(dir, "--no-restore");
+        Assert.True(reengined.ExitCode == 0, reengined.Output);
+        Assert.Contains("SlimLLM: tiny-slim ->", reengined.Output);
 
         File.WriteAllText(Path.Combine(dir, "slimllm.yaml"), Manifest(target: 0.4, calibration: "calib.txt"));
         var edited = Build(dir);
@@ -193,6 +202,10 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
         Assert.NotEqual(0, r.ExitCode);
         var m = Regex.Match(r.Output, @"slimllm\.yaml : error SLIM101: model 'tiny-slim' failed its evaluate gate: perplexity on .*tinystories-valid\.txt rose from (?<d>\d+\.\d{3}) \(dense\) to (?<p>\d+\.\d{3}) \(pruned\), \+\d+\.\d%, above the allowed \+1\.0%\.");
         Assert.True(m.Success, r.Output);
+        // The error names the folder the rejected model was put in, which is there to inspect.
+        var rejected = Path.Combine(dir, "out", "tiny-slim.rejected");
+        Assert.Contains($"The rejected model is in {rejected}; the previous output was left as it was.", r.Output);
+        Assert.True(File.Exists(Path.Combine(rejected, "model.safetensors")), r.Output);
         Assert.True(double.Parse(m.Groups["p"].Value, System.Globalization.CultureInfo.InvariantCulture) >
                     double.Parse(m.Groups["d"].Value, System.Globalization.CultureInfo.InvariantCulture) * 1.01);
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "obj"), "*.stamp", SearchOption.AllDirectories));
