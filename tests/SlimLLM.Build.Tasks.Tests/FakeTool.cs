@@ -37,6 +37,9 @@ public sealed class FakeTool : IDisposable
         }));
     }
 
+    /// <summary>How many times the fake ran here.</summary>
+    public int Runs => File.Exists(Path.Combine(Dir, "fake-slimllm.runs")) ? File.ReadAllLines(Path.Combine(Dir, "fake-slimllm.runs")).Length : 0;
+
     public string PathOf(string relative) => Path.Combine(Dir, relative);
 
     public SlimLLMPrune Task(RecordingBuildEngine engine) => new()
