@@ -14,7 +14,7 @@ public static class Reports
     public static object Evaluation(string text, double dense, double pruned, double? max = null) =>
         new { text, dense_perplexity = dense, pruned_perplexity = pruned, max_perplexity_increase = max, failed = max is double m && pruned / dense - 1 > m };
 
-    public static object Error(string message, string? file = null, int? line = null, int? column = null, string? code = null) =>
+    public static object Diagnostic(string message, string? file = null, int? line = null, int? column = null, string? code = null) =>
         new { message, file, line, column, code };
 
     public static object Of(object[]? models = null, object[]? errors = null, object[]? warnings = null, int version = 1) =>

@@ -46,7 +46,7 @@ public sealed class SlimLLMPruneTests
     public void A_manifest_error_is_an_msbuild_error_at_its_file_line_and_column_with_its_code()
     {
         using var fake = new FakeTool();
-        fake.Script(Reports.Of(errors: [Reports.Error("unknown key 'taget' in 'pruning'. Did you mean 'target'?", fake.Manifest, 12, 7, "SLIM002")]), exit: 2,
+        fake.Script(Reports.Of(errors: [Reports.Diagnostic("unknown key 'taget' in 'pruning'. Did you mean 'target'?", fake.Manifest, 12, 7, "SLIM002")]), exit: 2,
             stderr: [$"{fake.Manifest}(12,7): error SLIM002: unknown key 'taget' in 'pruning'. Did you mean 'target'?"]);
 
         var (ok, _) = Run(fake);
@@ -63,7 +63,7 @@ public sealed class SlimLLMPruneTests
     {
         using var fake = new FakeTool();
         var calibration = fake.PathOf("calib.txt");
-        fake.Script(Reports.Of(errors: [Reports.Error("the calibration text is empty. Give it some text.", calibration)]), exit: 2);
+        fake.Script(Reports.Of(errors: [Reports.Diagnostic("the calibration text is empty. Give it some text.", calibration)]), exit: 2);
 
         var (ok, _) = Run(fake);
 
@@ -96,7 +96,7 @@ public sealed class SlimLLMPruneTests
     public void An_internal_error_is_SLIM106_with_the_tools_message()
     {
         using var fake = new FakeTool();
-        fake.Script(Reports.Of(errors: [Reports.Error("internal error (NullReferenceException: oops). This is a bug in slimllm.")]), exit: 1);
+        fake.Script(Reports.Of(errors: [Reports.Diagnostic("internal error (NullReferenceException: oops). This is a bug in slimllm.")]), exit: 1);
 
         var (ok, _) = Run(fake);
 
@@ -112,7 +112,7 @@ public sealed class SlimLLMPruneTests
     public void A_tool_stopped_by_a_signal_is_SLIM107(int exit)
     {
         using var fake = new FakeTool();
-        fake.Script(Reports.Of(errors: [Reports.Error("cancelled by SIGTERM; temporary files were removed and any previous output left as it was.")]), exit: exit);
+        fake.Script(Reports.Of(errors: [Reports.Diagnostic("cancelled by SIGTERM; temporary files were removed and any previous output left as it was.")]), exit: exit);
 
         var (ok, _) = Run(fake);
 
@@ -125,7 +125,7 @@ public sealed class SlimLLMPruneTests
     public void Warnings_of_the_report_are_SLIM102_warnings()
     {
         using var fake = new FakeTool();
-        fake.Script(Reports.Of([Reports.Model("tiny", fake.PathOf("out/tiny"))], warnings: [Reports.Error("feeds unreachable; using cached 1.0.0.")]));
+        fake.Script(Reports.Of([Reports.Model("tiny", fake.PathOf("out/tiny"))], warnings: [Reports.Diagnostic("feeds unreachable; using cached 1.0.0.")]));
 
         var (ok, _) = Run(fake);
 
