@@ -113,17 +113,11 @@ public sealed class SlimLLMPrune : ToolTask
                 foreach (var m in report.Models.Where(m => m.Rejected)) LogGateFailure(m);
                 return ExpectLoggedErrors("an evaluate gate failed, but the report lists no rejected model");
             case ToolExitCodes.BadInput:
-                foreach (var e in report.Errors) LogDiagnostic(e, DiagnosticCodes.BadInput, warning: false);
-                return ExpectLoggedErrors("bad input, but the report lists no error");
             case ToolExitCodes.InternalError:
-                foreach (var e in report.Errors) LogDiagnostic(e, DiagnosticCodes.InternalError, warning: false);
-                return ExpectLoggedErrors("an internal error, but the report lists no error");
             case ToolExitCodes.Interrupted:
             case ToolExitCodes.Terminated:
-                foreach (var e in report.Errors) LogDiagnostic(e, DiagnosticCodes.Stopped, warning: false);
-                if (!Log.HasLoggedErrors)
-                    LogError(DiagnosticCodes.Stopped, $"slimllm was stopped by {(ExitCode == ToolExitCodes.Terminated ? "SIGTERM" : "SIGINT")}; any previous output was left as it was.");
-                return false;
+                foreach (var e in report.Errors) LogDiagnostic(e, CodeFor(ExitCode), warning: false);
+                return ExpectLoggedErrors($"{Meaning(ExitCode)}, but the report lists no error");
             default:
                 LogError(DiagnosticCodes.BadReport, $"slimllm exited with code {ExitCode}, which is not one of its exit codes (0, 1, 2, 3, 130, 143); " +
                                                     "it may have been killed (out of memory?). The lines above (-v:n) say what it did last.");
@@ -137,8 +131,8 @@ public sealed class SlimLLMPrune : ToolTask
         var json = _stdout.ToString().Trim();
         if (json.Length == 0)
         {
-            // Only a command line the tool refused (exit 2) or a process that died ends without a report.
-            LogError(ExitCode == ToolExitCodes.BadInput ? DiagnosticCodes.BadInput : DiagnosticCodes.BadReport,
+            // Only a command line the tool refused (exit 2) or a process that died (a second Ctrl-C, the OOM killer) ends without a report.
+            LogError(CodeFor(ExitCode),
                 $"slimllm prune exited with code {ExitCode} ({Meaning(ExitCode)}) without its JSON report; the lines above (-v:n) say why.");
             return null;
         }
@@ -157,6 +151,15 @@ public sealed class SlimLLMPrune : ToolTask
         }
         return report;
     }
+
+    /// <summary>The MSBuild code of a failure with this exit code whose error has no code of its own.</summary>
+    private static string CodeFor(int exitCode) => exitCode switch
+    {
+        ToolExitCodes.BadInput => DiagnosticCodes.BadInput,
+        ToolExitCodes.InternalError => DiagnosticCodes.InternalError,
+        ToolExitCodes.Interrupted or ToolExitCodes.Terminated => DiagnosticCodes.Stopped,
+        _ => DiagnosticCodes.BadReport,
+    };
 
     private static string Meaning(int exitCode) => exitCode switch
     {

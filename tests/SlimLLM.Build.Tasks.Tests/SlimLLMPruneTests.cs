@@ -154,18 +154,21 @@ public sealed class SlimLLMPruneTests
         Assert.False(File.Exists(fake.Stamp));
     }
 
-    [Fact]
-    public void A_refused_command_line_without_a_report_is_SLIM100()
+    [Theory]
+    [InlineData(2, "SLIM100", "exited with code 2 (bad input) without its JSON report")]
+    [InlineData(130, "SLIM107", "exited with code 130 (SIGINT) without its JSON report")]
+    [InlineData(134, "SLIM105", "exited with code 134 (not one of its exit codes) without its JSON report")]
+    public void Without_a_report_the_exit_code_says_what_happened(int exit, string code, string expected)
     {
         using var fake = new FakeTool();
-        fake.Script("", exit: 2, stderr: ["error: Unrecognized command or argument '--bogus'."]);
+        fake.Script("", exit, stderr: ["error: Unrecognized command or argument '--bogus'."]);
 
         var (ok, _) = Run(fake);
 
         Assert.False(ok);
         var error = Assert.Single(_engine.Errors);
-        Assert.Equal("SLIM100", error.Code);
-        Assert.Contains("exited with code 2 (bad input) without its JSON report", error.Message);
+        Assert.Equal(code, error.Code);
+        Assert.Contains(expected, error.Message);
     }
 
     [Fact]
