@@ -63,7 +63,7 @@ public sealed class GgufModelSource : IModelSource
         int hidden = check.AtLeastOne($"{arch}.embedding_length", m.GetInt($"{arch}.embedding_length"));
         int layers = check.Layers($"{arch}.block_count", m.GetInt($"{arch}.block_count"));
         // Before any per-layer array is built: the declared blocks must be those the file holds.
-        check.LayersPresent($"{arch}.block_count", layers, f, "blk.");
+        check.LayersPresent($"{arch}.block_count", layers, f, LayerTensorRole.GgufPrefix);
         int[] Sizes(string key, int[] values) => values.Select(v => check.AtLeastOne(key, v)).ToArray();
         var heads = Sizes($"{arch}.attention.head_count", PerLayer(m, $"{arch}.attention.head_count", layers));
         var kvHeads = m.Contains($"{arch}.attention.head_count_kv") ? Sizes($"{arch}.attention.head_count_kv", PerLayer(m, $"{arch}.attention.head_count_kv", layers)) : heads;

@@ -33,8 +33,11 @@ public sealed class LayerTensorRole
     public string GgufSuffix { get; }
     public bool IsBias => _biasPresent is not null;
 
-    public string HuggingFaceName(int layer) => $"model.layers.{layer}.{HuggingFaceSuffix}";
-    public string GgufName(int layer) => $"blk.{layer}.{GgufSuffix}";
+    /// <summary>What every layer tensor's name starts with, before the layer index.</summary>
+    public const string HuggingFacePrefix = "model.layers.", GgufPrefix = "blk.";
+
+    public string HuggingFaceName(int layer) => $"{HuggingFacePrefix}{layer}.{HuggingFaceSuffix}";
+    public string GgufName(int layer) => $"{GgufPrefix}{layer}.{GgufSuffix}";
 
     public long[] Shape(DecoderLayerConfig layer, long hidden, long headDim) =>
         _shape(new Sizes(hidden, layer.NumHeads * headDim, layer.NumKeyValueHeads * headDim, layer.IntermediateSize));
