@@ -57,9 +57,9 @@ public sealed class DecoderLayerWeights : IDisposable
     public ProjectionBiases Biases => new(QBias is not null, KBias is not null, VBias is not null, OBias is not null,
         GateBias is not null, UpBias is not null, DownBias is not null);
 
-    /// <summary>A copy on <paramref name="device"/> in <paramref name="dtype"/> (norm weights included).</summary>
     // to() always returns a new handle (a copy, or an alias when nothing changes). No detach(): its extra handle would keep
     // the storage alive until the garbage collector finalizes it, hundreds of MB per layer at 7B scale.
+    /// <summary>A copy on <paramref name="device"/> in <paramref name="dtype"/> (norm weights included).</summary>
     public DecoderLayerWeights To(Device device, ScalarType dtype) => Map(t => t.to(dtype, device));
 
     /// <summary>The SIMD width (AVX2: 8 floats) the FFN width of a layer that is computed on is rounded up to.</summary>
