@@ -53,7 +53,7 @@ public static class GgufExporter
                 writer.Write(name, Convert(value, declared[name], outPath));
             }
 
-            using (var embedding = source.LoadEmbedding()) Put(LlamaCppTensors.TokenEmbedding, embedding);
+            using (var embedding = source.LoadEmbedding()) Put(ModelTensorRole.Embedding.GgufName, embedding);
             progress.Report("export", 0, c.NumLayers);
             for (int i = 0; i < c.NumLayers; i++)
             {
@@ -62,10 +62,10 @@ public static class GgufExporter
                     using (tensor) Put(name, tensor);
                 progress.Report("export", i + 1, c.NumLayers);
             }
-            using (var norm = source.LoadFinalNorm()) Put(LlamaCppTensors.OutputNorm, norm);
+            using (var norm = source.LoadFinalNorm()) Put(ModelTensorRole.FinalNorm.GgufName, norm);
             // Tied embeddings: no output.weight; llama.cpp (llama and deci) then uses token_embd for the output head.
             if (!c.TieWordEmbeddings)
-                using (var head = source.LoadLmHead()) Put(LlamaCppTensors.Output, head);
+                using (var head = source.LoadLmHead()) Put(ModelTensorRole.OutputHead.GgufName, head);
             writer.Commit();
         }
         return new GgufExportResult(Path.GetFullPath(outPath), architecture, type, tensors.Count, vocabularySize, new FileInfo(outPath).Length);

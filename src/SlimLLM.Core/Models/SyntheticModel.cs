@@ -47,21 +47,14 @@ public static class SyntheticModel
         var dt = TensorDTypes.FromScalarType(dtype);
         var infos = new List<TensorInfo>
         {
-            new("model.embed_tokens.weight", dt, [vocab, shape.Hidden]),
-            new("model.norm.weight", dt, [shape.Hidden]),
-            new("lm_head.weight", dt, [vocab, shape.Hidden]),
+            new(ModelTensorRole.Embedding.HuggingFaceName, dt, ModelTensorRole.Embedding.Shape(config)),
+            new(ModelTensorRole.FinalNorm.HuggingFaceName, dt, ModelTensorRole.FinalNorm.Shape(config)),
+            new(ModelTensorRole.OutputHead.HuggingFaceName, dt, ModelTensorRole.OutputHead.Shape(config)),
         };
+        // Norms first (a stable sort by rank): the order the values have always been drawn in, so a seed gives the same checkpoint.
+        var roles = LayerTensorRole.Present(layer).OrderBy(r => r.Shape(layer, shape.Hidden, hd).Length).ToList();
         for (int l = 0; l < shape.Layers; l++)
-        {
-            var p = $"model.layers.{l}.";
-            long q = shape.Heads * hd, kv = shape.KvHeads * hd;
-            infos.AddRange([
-                new(p + "input_layernorm.weight", dt, [shape.Hidden]), new(p + "post_attention_layernorm.weight", dt, [shape.Hidden]),
-                new(p + "self_attn.q_proj.weight", dt, [q, shape.Hidden]), new(p + "self_attn.k_proj.weight", dt, [kv, shape.Hidden]),
-                new(p + "self_attn.v_proj.weight", dt, [kv, shape.Hidden]), new(p + "self_attn.o_proj.weight", dt, [shape.Hidden, q]),
-                new(p + "mlp.gate_proj.weight", dt, [shape.Ffn, shape.Hidden]), new(p + "mlp.up_proj.weight", dt, [shape.Ffn, shape.Hidden]),
-                new(p + "mlp.down_proj.weight", dt, [shape.Hidden, shape.Ffn])]);
-        }
+            infos.AddRange(roles.Select(r => new TensorInfo(r.HuggingFaceName(l), dt, r.Shape(layer, shape.Hidden, hd))));
         OutputFolderGuard.Check(Path.GetFullPath(outDir), IsSyntheticOutput,
             [(tokenizerFolder, "the model the tokenizer is taken from"), .. OutputFolderGuard.CommonProtectedPaths()], null);
         using var folder = new AtomicFolder(outDir);
@@ -70,7 +63,7 @@ public static class SyntheticModel
         {
             if (info.Shape.Length == 1) return ones(info.Shape, dtype: dtype);
             // Embeddings ~ N(0, 1); projections ~ N(0, 1/fan_in) so activations keep their scale through the layers.
-            double std = info.Name.Contains("embed_tokens") ? 1.0 : 1.0 / Math.Sqrt(info.Shape[1]);
+            double std = info.Name == ModelTensorRole.Embedding.HuggingFaceName ? 1.0 : 1.0 / Math.Sqrt(info.Shape[1]);
             return RandomNormal(info.Shape, std, dtype, generator);
         }, null, maxShardBytes);
         var json = HuggingFaceConfig.ToJson(config);

@@ -26,12 +26,12 @@ public static class PrunedModelWriter
         {
             var tensors = new List<(string Name, Tensor Tensor)>
             {
-                ("model.embed_tokens.weight", result.Embedding!),
-                ("model.norm.weight", result.FinalNorm!),
+                (ModelTensorRole.Embedding.HuggingFaceName, result.Embedding!),
+                (ModelTensorRole.FinalNorm.HuggingFaceName, result.FinalNorm!),
             };
-            if (result.LmHead is not null) tensors.Add(("lm_head.weight", result.LmHead));
+            if (result.LmHead is not null) tensors.Add((ModelTensorRole.OutputHead.HuggingFaceName, result.LmHead));
             for (int i = 0; i < result.Layers.Count; i++)
-                tensors.AddRange(result.Layers[i].Named().Select(n => ($"model.layers.{i}.{n.Suffix}", n.Tensor)));
+                tensors.AddRange(result.Layers[i].Tensors().Select(n => (n.Role.HuggingFaceName(i), n.Tensor)));
             SafetensorsShardedWriter.Write(folder, tensors, null, DefaultMaxShardBytes);
         }
 

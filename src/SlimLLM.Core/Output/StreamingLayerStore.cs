@@ -26,14 +26,15 @@ public sealed class StreamingLayerStore(string folder, ScalarType storedDtype, l
         var dt = TensorDTypes.FromScalarType(storedDtype);
         var infos = new List<TensorInfo>
         {
-            new("model.embed_tokens.weight", dt, [planned.VocabSize, planned.HiddenSize]),
-            new("model.norm.weight", dt, [planned.HiddenSize]),
+            new(ModelTensorRole.Embedding.HuggingFaceName, dt, ModelTensorRole.Embedding.Shape(planned)),
+            new(ModelTensorRole.FinalNorm.HuggingFaceName, dt, ModelTensorRole.FinalNorm.Shape(planned)),
         };
-        if (!planned.TieWordEmbeddings) infos.Add(new("lm_head.weight", dt, [planned.VocabSize, planned.HiddenSize]));
+        if (!planned.TieWordEmbeddings) infos.Add(new(ModelTensorRole.OutputHead.HuggingFaceName, dt, ModelTensorRole.OutputHead.Shape(planned)));
         for (int l = 0; l < planned.NumLayers; l++)
-            infos.AddRange(LayerTensorLayout.Layer(l, planned.Layers[l], planned.HiddenSize, planned.HeadDim, dt));
+            infos.AddRange(LayerTensorRole.Present(planned.Layers[l])
+                .Select(r => new TensorInfo(r.HuggingFaceName(l), dt, r.Shape(planned.Layers[l], planned.HiddenSize, planned.HeadDim))));
         _writer = SafetensorsShardedWriter.Create(folder, infos, null, maxShardBytes);
-        WriteAs("model.embed_tokens.weight", embedding);
+        WriteAs(ModelTensorRole.Embedding.HuggingFaceName, embedding);
     }
 
     public void Add(int layer, DecoderLayerWeights stored)
@@ -41,7 +42,7 @@ public sealed class StreamingLayerStore(string folder, ScalarType storedDtype, l
         using (stored)
         {
             if (_writer is null || layer != _added) throw new InvalidOperationException($"layer {layer} added out of order (after {_added}).");
-            foreach (var (suffix, t) in stored.Named()) _writer.Write($"model.layers.{layer}.{suffix}", t);
+            foreach (var (role, t) in stored.Tensors()) _writer.Write(role.HuggingFaceName(layer), t);
             _added++;
         }
     }
@@ -49,10 +50,8 @@ public sealed class StreamingLayerStore(string folder, ScalarType storedDtype, l
     public DecoderLayerWeights Get(int layer)
     {
         if (_writer is null || layer >= _added) throw new InvalidOperationException($"layer {layer} has not been written.");
-        var names = LayerTensorLayout.Layer(layer, _planned!.Layers[layer], _planned.HiddenSize, _planned.HeadDim, TensorDTypes.FromScalarType(storedDtype))
-            .Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var p = $"model.layers.{layer}.";
-        return DecoderLayerWeights.Load(s => _writer.ReadBack(p + s), s => names.Contains(p + s) ? _writer.ReadBack(p + s) : null);
+        var biases = _planned!.Layers[layer].Biases;
+        return DecoderLayerWeights.Load(role => role.IsPresent(biases) ? _writer.ReadBack(role.HuggingFaceName(layer)) : null);
     }
 
     public void End(Tensor finalNorm, Tensor? lmHead)
@@ -61,8 +60,8 @@ public sealed class StreamingLayerStore(string folder, ScalarType storedDtype, l
         using (lmHead)
         {
             var writer = _writer ?? throw new InvalidOperationException("Begin was not called.");
-            WriteAs("model.norm.weight", finalNorm);
-            if (lmHead is not null) WriteAs("lm_head.weight", lmHead);
+            WriteAs(ModelTensorRole.FinalNorm.HuggingFaceName, finalNorm);
+            if (lmHead is not null) WriteAs(ModelTensorRole.OutputHead.HuggingFaceName, lmHead);
             writer.Commit();
         }
     }

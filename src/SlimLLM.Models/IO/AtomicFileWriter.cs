@@ -8,7 +8,7 @@ namespace SlimLLM.IO;
 /// offsets (so tensors can arrive in any order), flushed and renamed over the target only when complete; disposed without
 /// that, the temporary file is removed and the target left as it was. I/O failures become one-line errors naming the target.
 /// </summary>
-internal sealed unsafe class AtomicFileWriter : IDisposable
+internal sealed class AtomicFileWriter : IDisposable
 {
     private const int WriteChunk = 1 << 28;
 
@@ -46,7 +46,6 @@ internal sealed unsafe class AtomicFileWriter : IDisposable
         }
     }
 
-    /// <summary>Writes a tensor's bytes (any device, any strides) at <paramref name="offset"/>, in chunks (no 2 GB limit).</summary>
     /// <summary>Reads back bytes written earlier (before <see cref="Complete"/>), e.g. to use a streamed output as a spill.</summary>
     public void ReadAt(long offset, Span<byte> destination)
     {
@@ -60,16 +59,12 @@ internal sealed unsafe class AtomicFileWriter : IDisposable
         }
     }
 
-    public void WriteTensor(long offset, torch.Tensor data, long byteLength)
+    /// <summary>Writes a tensor's bytes (any device, any strides) at <paramref name="offset"/>, in chunks (no 2 GB limit).</summary>
+    public void WriteTensor(long offset, torch.Tensor data)
     {
         using var scope = torch.NewDisposeScope();
         var cpu = data.device_type == DeviceType.CPU && data.is_contiguous() ? data : data.cpu().contiguous();
-        var source = Safetensors.TensorMemory.DataPointer(cpu);
-        for (long done = 0; done < byteLength; done += WriteChunk)
-        {
-            var n = (int)Math.Min(WriteChunk, byteLength - done);
-            WriteAt(offset + done, new ReadOnlySpan<byte>(source + done, n));
-        }
+        TensorMemory.ForEachChunk(cpu, (chunk, at) => WriteAt(offset + at, chunk));
     }
 
     /// <summary>Writes exactly <paramref name="byteLength"/> bytes read from <paramref name="data"/> at <paramref name="offset"/>.</summary>

@@ -16,12 +16,16 @@ public static class DecoderLayer
         return weight * norm.to(dtype);
     }
 
-    /// <summary>Runs one layer on hidden states [B, T, d] for positions start..start+T-1 (no KV cache).</summary>
-    public static Tensor Forward(Tensor x, DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config, RotaryEmbedding rope, LayerTrace? trace = null)
+    /// <summary>
+    /// Runs one layer on hidden states [B, T, d]: positions 0..T-1 without <paramref name="cache"/>; with it, the T tokens
+    /// continue the positions it holds (see <see cref="HeadOutputs"/>).
+    /// </summary>
+    public static Tensor Forward(Tensor x, DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config, RotaryEmbedding rope,
+        LayerTrace? trace = null, KvCache? cache = null)
     {
         using var scope = NewDisposeScope();
         var h = RmsNorm(x, w.InputNorm, config.RmsNormEps);
-        var heads = HeadOutputs(h, w, layer, config, rope);
+        var heads = HeadOutputs(h, w, layer, config, rope, cache);
         var attn = AttentionProjection(heads, w);
         var mid = x + attn;
         var f = RmsNorm(mid, w.PostAttentionNorm, config.RmsNormEps);
@@ -44,30 +48,43 @@ public static class DecoderLayer
     public static Tensor FeedForwardActivation(Tensor f, DecoderLayerWeights w) =>
         F.silu(F.linear(f, w.Gate, w.GateBias)) * F.linear(f, w.Up, w.UpBias);
 
-    /// <summary>Per-head attention outputs [B, T, H, headDim] (before o_proj) for normalised input <paramref name="h"/>.</summary>
-    public static Tensor HeadOutputs(Tensor h, DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config, RotaryEmbedding rope, int start = 0)
+    /// <summary>
+    /// Per-head attention outputs [B, T, H, headDim] (before o_proj) for normalised input <paramref name="h"/>. Without a
+    /// cache the T tokens are positions 0..T-1; with one they are the positions after those it holds, their keys and values
+    /// are appended to it, and each attends to every position up to its own.
+    /// </summary>
+    public static Tensor HeadOutputs(Tensor h, DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config, RotaryEmbedding rope, KvCache? cache = null)
     {
         using var scope = NewDisposeScope();
         long b = h.shape[0], t = h.shape[1];
-        int hd = config.HeadDim, nh = layer.NumHeads, nkv = layer.NumKeyValueHeads;
+        int hd = config.HeadDim, nh = layer.NumHeads, nkv = layer.NumKeyValueHeads, start = cache?.Length ?? 0;
         var q = F.linear(h, w.Q, w.QBias).view(b, t, nh, hd).transpose(1, 2);
         var k = F.linear(h, w.K, w.KBias).view(b, t, nkv, hd).transpose(1, 2);
         var v = F.linear(h, w.V, w.VBias).view(b, t, nkv, hd).transpose(1, 2);
         q = rope.Apply(q, start);
         k = rope.Apply(k, start);
-        var o = Attend(q, k, v, layer.QueryHeadsPerKvHead, causal: true);
+        if (cache is not null) (k, v) = cache.Append(k, v);
+        var o = Attend(q, k, v, layer.QueryHeadsPerKvHead, start);
         return o.transpose(1, 2).contiguous().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Scaled dot-product attention with K/V repeated for grouped-query attention. q [B,H,Tq,hd], k/v [B,Hkv,Tk,hd].</summary>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v, int repeats, bool causal)
+    /// <summary>
+    /// Causal scaled dot-product attention with K/V repeated for grouped-query attention: q [B,H,Tq,hd] holds positions
+    /// start..start+Tq-1, k/v [B,Hkv,start+Tq,hd] every position up to the last of them; query i sees keys 0..start+i.
+    /// </summary>
+    private static Tensor Attend(Tensor q, Tensor k, Tensor v, int repeats, int start)
     {
         if (repeats > 1)
         {
             k = k.repeat_interleave(repeats, dim: 1);
             v = v.repeat_interleave(repeats, dim: 1);
         }
-        return F.scaled_dot_product_attention(q, k, v, is_casual: causal);
+        long t = q.shape[2];
+        if (start == 0) return F.scaled_dot_product_attention(q, k, v, is_casual: true);
+        // After cached positions: one new token sees them all; several need the causal mask shifted by start.
+        if (t == 1) return F.scaled_dot_product_attention(q, k, v);
+        var mask = ones(t, start + t, dtype: ScalarType.Bool, device: q.device).tril(start);
+        return F.scaled_dot_product_attention(q, k, v, attn_mask: mask);
     }
 
     /// <summary>o_proj applied to per-head outputs [B, T, H, hd] → [B, T, d].</summary>

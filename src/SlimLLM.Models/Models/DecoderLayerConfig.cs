@@ -13,15 +13,8 @@ public sealed record DecoderLayerConfig(
     public int QueryHeadsPerKvHead => NumKeyValueHeads == 0 ? 0 : NumHeads / NumKeyValueHeads;
 
     /// <summary>Parameters in this layer's attention and MLP projections and its two norms.</summary>
-    public long ParameterCount(int hidden, int headDim)
-    {
-        long q = (long)NumHeads * headDim, kv = (long)NumKeyValueHeads * headDim, m = IntermediateSize;
-        long attn = hidden * q + 2 * hidden * kv + q * hidden;
-        long mlp = 3L * hidden * m;
-        long bias = (Biases.Q ? q : 0) + (Biases.K ? kv : 0) + (Biases.V ? kv : 0) + (Biases.O ? hidden : 0)
-                  + (Biases.Gate ? m : 0) + (Biases.Up ? m : 0) + (Biases.Down ? hidden : 0);
-        return attn + mlp + bias + 2L * hidden;
-    }
+    public long ParameterCount(int hidden, int headDim) =>
+        LayerTensorRole.Present(this).Sum(r => r.Shape(this, hidden, headDim).Aggregate(1L, (n, size) => n * size));
 }
 
 /// <summary>Which of a layer's seven projections carry a bias vector.</summary>

@@ -26,62 +26,41 @@ public sealed class DecoderLayerWeights : IDisposable
     public Tensor? UpBias { get; init; }
     public Tensor? DownBias { get; init; }
 
-    /// <summary>(Hugging Face suffix under model.layers.N., tensor) for every tensor present.</summary>
-    public IEnumerable<(string Suffix, Tensor Tensor)> Named()
+    /// <summary>(role, tensor) for every tensor present, in storage order.</summary>
+    public IEnumerable<(LayerTensorRole Role, Tensor Tensor)> Tensors()
     {
-        yield return ("input_layernorm.weight", InputNorm);
-        yield return ("self_attn.q_proj.weight", Q);
-        if (QBias is not null) yield return ("self_attn.q_proj.bias", QBias);
-        yield return ("self_attn.k_proj.weight", K);
-        if (KBias is not null) yield return ("self_attn.k_proj.bias", KBias);
-        yield return ("self_attn.v_proj.weight", V);
-        if (VBias is not null) yield return ("self_attn.v_proj.bias", VBias);
-        yield return ("self_attn.o_proj.weight", O);
-        if (OBias is not null) yield return ("self_attn.o_proj.bias", OBias);
-        yield return ("post_attention_layernorm.weight", PostAttentionNorm);
-        yield return ("mlp.gate_proj.weight", Gate);
-        if (GateBias is not null) yield return ("mlp.gate_proj.bias", GateBias);
-        yield return ("mlp.up_proj.weight", Up);
-        if (UpBias is not null) yield return ("mlp.up_proj.bias", UpBias);
-        yield return ("mlp.down_proj.weight", Down);
-        if (DownBias is not null) yield return ("mlp.down_proj.bias", DownBias);
+        foreach (var role in LayerTensorRole.All)
+            if (role.Of(this) is { } t) yield return (role, t);
     }
 
-    /// <summary>
-    /// Builds a layer from tensors found by their Hugging Face suffix (e.g. "self_attn.q_proj.weight"): <paramref name="load"/>
-    /// for the tensors every layer has, <paramref name="loadBias"/> for the biases (null when the layer has none).
-    /// </summary>
-    public static DecoderLayerWeights Load(Func<string, Tensor> load, Func<string, Tensor?> loadBias) => new()
+    /// <summary>(Hugging Face suffix under model.layers.N., tensor) for every tensor present.</summary>
+    public IEnumerable<(string Suffix, Tensor Tensor)> Named() => Tensors().Select(t => (t.Role.HuggingFaceSuffix, t.Tensor));
+
+    /// <summary>Builds a layer from the tensor of each role; <paramref name="load"/> returns null for a bias the layer does not have.</summary>
+    public static DecoderLayerWeights Load(Func<LayerTensorRole, Tensor?> load)
     {
-        InputNorm = load("input_layernorm.weight"),
-        Q = load("self_attn.q_proj.weight"), QBias = loadBias("self_attn.q_proj.bias"),
-        K = load("self_attn.k_proj.weight"), KBias = loadBias("self_attn.k_proj.bias"),
-        V = load("self_attn.v_proj.weight"), VBias = loadBias("self_attn.v_proj.bias"),
-        O = load("self_attn.o_proj.weight"), OBias = loadBias("self_attn.o_proj.bias"),
-        PostAttentionNorm = load("post_attention_layernorm.weight"),
-        Gate = load("mlp.gate_proj.weight"), GateBias = loadBias("mlp.gate_proj.bias"),
-        Up = load("mlp.up_proj.weight"), UpBias = loadBias("mlp.up_proj.bias"),
-        Down = load("mlp.down_proj.weight"), DownBias = loadBias("mlp.down_proj.bias"),
-    };
+        Tensor Required(LayerTensorRole role) => load(role) ?? throw new ArgumentException($"No tensor was given for {role}.", nameof(load));
+        return new()
+        {
+            InputNorm = Required(LayerTensorRole.InputNorm),
+            Q = Required(LayerTensorRole.Q), QBias = load(LayerTensorRole.QBias),
+            K = Required(LayerTensorRole.K), KBias = load(LayerTensorRole.KBias),
+            V = Required(LayerTensorRole.V), VBias = load(LayerTensorRole.VBias),
+            O = Required(LayerTensorRole.O), OBias = load(LayerTensorRole.OBias),
+            PostAttentionNorm = Required(LayerTensorRole.PostAttentionNorm),
+            Gate = Required(LayerTensorRole.Gate), GateBias = load(LayerTensorRole.GateBias),
+            Up = Required(LayerTensorRole.Up), UpBias = load(LayerTensorRole.UpBias),
+            Down = Required(LayerTensorRole.Down), DownBias = load(LayerTensorRole.DownBias),
+        };
+    }
 
     public ProjectionBiases Biases => new(QBias is not null, KBias is not null, VBias is not null, OBias is not null,
         GateBias is not null, UpBias is not null, DownBias is not null);
 
+    // to() always returns a new handle (a copy, or an alias when nothing changes). No detach(): its extra handle would keep
+    // the storage alive until the garbage collector finalizes it, hundreds of MB per layer at 7B scale.
     /// <summary>A copy on <paramref name="device"/> in <paramref name="dtype"/> (norm weights included).</summary>
-    public DecoderLayerWeights To(Device device, ScalarType dtype)
-    {
-        // to() always returns a new handle (a copy, or an alias when nothing changes). No detach(): its extra handle would keep
-        // the storage alive until the garbage collector finalizes it, hundreds of MB per layer at 7B scale.
-        Tensor C(Tensor t) => t.to(dtype, device);
-        Tensor? CO(Tensor? t) => t is null ? null : C(t);
-        return new DecoderLayerWeights
-        {
-            InputNorm = C(InputNorm), Q = C(Q), K = C(K), V = C(V), O = C(O),
-            QBias = CO(QBias), KBias = CO(KBias), VBias = CO(VBias), OBias = CO(OBias),
-            PostAttentionNorm = C(PostAttentionNorm), Gate = C(Gate), Up = C(Up), Down = C(Down),
-            GateBias = CO(GateBias), UpBias = CO(UpBias), DownBias = CO(DownBias),
-        };
-    }
+    public DecoderLayerWeights To(Device device, ScalarType dtype) => Map(t => t.to(dtype, device));
 
     /// <summary>The SIMD width (AVX2: 8 floats) the FFN width of a layer that is computed on is rounded up to.</summary>
     public const int ComputeChannelMultiple = 8;
@@ -110,20 +89,12 @@ public sealed class DecoderLayerWeights : IDisposable
     }
 
     /// <summary>A second handle on the same storage (no copy): disposing either leaves the other valid.</summary>
-    public DecoderLayerWeights Alias()
-    {
-        Tensor? A(Tensor? t) => t?.alias();
-        return new DecoderLayerWeights
-        {
-            InputNorm = InputNorm.alias(), Q = Q.alias(), K = K.alias(), V = V.alias(), O = O.alias(),
-            QBias = A(QBias), KBias = A(KBias), VBias = A(VBias), OBias = A(OBias),
-            PostAttentionNorm = PostAttentionNorm.alias(), Gate = Gate.alias(), Up = Up.alias(), Down = Down.alias(),
-            GateBias = A(GateBias), UpBias = A(UpBias), DownBias = A(DownBias),
-        };
-    }
+    public DecoderLayerWeights Alias() => Map(t => t.alias());
+
+    private DecoderLayerWeights Map(Func<Tensor, Tensor> f) => Load(role => role.Of(this) is { } t ? f(t) : null);
 
     public void Dispose()
     {
-        foreach (var (_, t) in Named()) t.Dispose();
+        foreach (var (_, t) in Tensors()) t.Dispose();
     }
 }

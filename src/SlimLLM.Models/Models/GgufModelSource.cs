@@ -37,34 +37,21 @@ public sealed class GgufModelSource : IModelSource
     public ITokenizer Tokenizer => _tokenizer.Value;
     public GgufFile File => _file;
 
-    public Tensor LoadEmbedding() => Load("token_embd.weight");
-    public Tensor LoadLmHead() => Load(_file.Contains("output.weight") ? "output.weight" : "token_embd.weight");
-    public Tensor LoadFinalNorm() => Load("output_norm.weight");
+    private static readonly string EmbedName = ModelTensorRole.Embedding.GgufName, HeadName = ModelTensorRole.OutputHead.GgufName,
+        NormName = ModelTensorRole.FinalNorm.GgufName;
+
+    public Tensor LoadEmbedding() => Load(EmbedName);
+    public Tensor LoadLmHead() => Load(_file.Contains(HeadName) ? HeadName : EmbedName);
+    public Tensor LoadFinalNorm() => Load(NormName);
 
     /// <summary>A tensor of the file, refused when it holds NaN or infinite values.</summary>
     private Tensor Load(string name) => FiniteWeights.Ensure(_file.Load(name), _file.Path, name);
 
-    public DecoderLayerWeights LoadLayer(int index)
+    public DecoderLayerWeights LoadLayer(int index) => DecoderLayerWeights.Load(role =>
     {
-        var p = $"blk.{index}.";
-        var layer = Config.Layers[index];
-        Tensor L(string s) => Load(p + s);
-        Tensor? B(string s) => _file.Contains(p + s) ? Load(p + s) : null;
-        Tensor Unpermute(Tensor t, int heads) { using (t) return GgufLlamaLayout.UnpermuteQK(t, heads); }
-        Tensor? UnpermuteOpt(Tensor? t, int heads) => t is null ? null : Unpermute(t, heads);
-        return new DecoderLayerWeights
-        {
-            InputNorm = L("attn_norm.weight"),
-            Q = Unpermute(L("attn_q.weight"), layer.NumHeads), QBias = UnpermuteOpt(B("attn_q.bias"), layer.NumHeads),
-            K = Unpermute(L("attn_k.weight"), layer.NumKeyValueHeads), KBias = UnpermuteOpt(B("attn_k.bias"), layer.NumKeyValueHeads),
-            V = L("attn_v.weight"), VBias = B("attn_v.bias"),
-            O = L("attn_output.weight"), OBias = B("attn_output.bias"),
-            PostAttentionNorm = L("ffn_norm.weight"),
-            Gate = L("ffn_gate.weight"), GateBias = B("ffn_gate.bias"),
-            Up = L("ffn_up.weight"), UpBias = B("ffn_up.bias"),
-            Down = L("ffn_down.weight"), DownBias = B("ffn_down.bias"),
-        };
-    }
+        var name = role.GgufName(index);
+        return role.IsBias && !_file.Contains(name) ? null : GgufLlamaLayout.FromGguf(role, Load(name), Config.Layers[index]);
+    });
 
     private static ModelConfig ReadConfig(GgufFile f)
     {
@@ -76,7 +63,7 @@ public sealed class GgufModelSource : IModelSource
         int hidden = check.AtLeastOne($"{arch}.embedding_length", m.GetInt($"{arch}.embedding_length"));
         int layers = check.Layers($"{arch}.block_count", m.GetInt($"{arch}.block_count"));
         // Before any per-layer array is built: the declared blocks must be those the file holds.
-        check.LayersPresent($"{arch}.block_count", layers, f, "blk.");
+        check.LayersPresent($"{arch}.block_count", layers, f, LayerTensorRole.GgufPrefix);
         int[] Sizes(string key, int[] values) => values.Select(v => check.AtLeastOne(key, v)).ToArray();
         var heads = Sizes($"{arch}.attention.head_count", PerLayer(m, $"{arch}.attention.head_count", layers));
         var kvHeads = m.Contains($"{arch}.attention.head_count_kv") ? Sizes($"{arch}.attention.head_count_kv", PerLayer(m, $"{arch}.attention.head_count_kv", layers)) : heads;
@@ -85,16 +72,16 @@ public sealed class GgufModelSource : IModelSource
             m.Contains($"{arch}.attention.key_length") ? check.AtLeastOne($"{arch}.attention.key_length", m.GetInt($"{arch}.attention.key_length"))
             : m.Contains($"{arch}.rope.dimension_count") ? check.AtLeastOne($"{arch}.rope.dimension_count", m.GetInt($"{arch}.rope.dimension_count"))
             : check.HeadDim($"{arch}.embedding_length", hidden, $"{arch}.attention.head_count", heads.Max()));
-        int vocab = check.AtLeastOne("vocab size", m.Contains("tokenizer.ggml.tokens") ? m.GetStringArray("tokenizer.ggml.tokens").Length : (int)f.Info("token_embd.weight").Shape[0]);
+        int vocab = check.AtLeastOne("vocab size", m.Contains("tokenizer.ggml.tokens") ? m.GetStringArray("tokenizer.ggml.tokens").Length : (int)f.Info(EmbedName).Shape[0]);
         double Positive(string key, double dflt) => check.PositiveFinite(key, m.Contains(key) ? Decimal(m, key) : dflt);
         RefuseRopeScaling(f, arch);
 
         var layerConfigs = new List<DecoderLayerConfig>(layers);
         for (int i = 0; i < layers; i++)
         {
-            var p = $"blk.{i}.";
-            var biases = new ProjectionBiases(f.Contains(p + "attn_q.bias"), f.Contains(p + "attn_k.bias"), f.Contains(p + "attn_v.bias"),
-                f.Contains(p + "attn_output.bias"), f.Contains(p + "ffn_gate.bias"), f.Contains(p + "ffn_up.bias"), f.Contains(p + "ffn_down.bias"));
+            bool Has(LayerTensorRole bias) => f.Contains(bias.GgufName(i));
+            var biases = new ProjectionBiases(Has(LayerTensorRole.QBias), Has(LayerTensorRole.KBias), Has(LayerTensorRole.VBias),
+                Has(LayerTensorRole.OBias), Has(LayerTensorRole.GateBias), Has(LayerTensorRole.UpBias), Has(LayerTensorRole.DownBias));
             if (kvHeads[i] <= 0 || heads[i] % kvHeads[i] != 0)
                 throw new SlimLLMException(f.Path, $"layer {i} has {heads[i]} heads, not a multiple of its {kvHeads[i]} KV heads.");
             layerConfigs.Add(new DecoderLayerConfig(heads[i], kvHeads[i], ffn[i], biases));
@@ -109,10 +96,10 @@ public sealed class GgufModelSource : IModelSource
             RmsNormEps = Positive($"{arch}.attention.layer_norm_rms_epsilon", 1e-5),
             RopeTheta = Positive($"{arch}.rope.freq_base", 10000.0),
             MaxPositionEmbeddings = check.Context($"{arch}.context_length", m.GetInt($"{arch}.context_length", 2048)),
-            TieWordEmbeddings = !f.Contains("output.weight"),
+            TieWordEmbeddings = !f.Contains(HeadName),
             BosTokenId = m.Contains("tokenizer.ggml.bos_token_id") ? m.GetInt("tokenizer.ggml.bos_token_id") : null,
             EosTokenId = m.Contains("tokenizer.ggml.eos_token_id") ? m.GetInt("tokenizer.ggml.eos_token_id") : null,
-            TorchDtype = f.Info("blk.0.attn_q.weight").DType switch
+            TorchDtype = f.Info(LayerTensorRole.Q.GgufName(0)).DType switch
             {
                 IO.TensorDType.F16 => "float16",
                 IO.TensorDType.BF16 => "bfloat16",
@@ -160,7 +147,7 @@ public sealed class GgufModelSource : IModelSource
 
     private static void ValidateShapes(GgufFile f, ModelConfig c)
     {
-        void Expect(string name, params long[] shape)
+        void Expect(string name, long[] shape)
         {
             if (!f.Contains(name))
                 throw new SlimLLMException(f.Path, $"has no tensor '{name}', which its metadata implies.", "The file is incomplete or not a LLaMA model.");
@@ -169,32 +156,12 @@ public sealed class GgufModelSource : IModelSource
                 throw new SlimLLMException(f.Path, $"tensor '{name}' has shape [{string.Join(", ", actual)}] but the metadata implies [{string.Join(", ", shape)}].",
                     "The file is corrupt or was written by an unsupported converter.");
         }
-        long d = c.HiddenSize, hd = c.HeadDim;
-        Expect("token_embd.weight", c.VocabSize, d);
-        Expect("output_norm.weight", d);
-        if (f.Contains("output.weight")) Expect("output.weight", c.VocabSize, d);
+        Expect(EmbedName, ModelTensorRole.Embedding.Shape(c));
+        Expect(NormName, ModelTensorRole.FinalNorm.Shape(c));
+        if (f.Contains(HeadName)) Expect(HeadName, ModelTensorRole.OutputHead.Shape(c));
         for (int i = 0; i < c.NumLayers; i++)
-        {
-            var l = c.Layers[i];
-            var p = $"blk.{i}.";
-            Expect(p + "attn_norm.weight", d);
-            Expect(p + "ffn_norm.weight", d);
-            Expect(p + "attn_q.weight", l.NumHeads * hd, d);
-            Expect(p + "attn_k.weight", l.NumKeyValueHeads * hd, d);
-            Expect(p + "attn_v.weight", l.NumKeyValueHeads * hd, d);
-            Expect(p + "attn_output.weight", d, l.NumHeads * hd);
-            Expect(p + "ffn_gate.weight", l.IntermediateSize, d);
-            Expect(p + "ffn_up.weight", l.IntermediateSize, d);
-            Expect(p + "ffn_down.weight", d, l.IntermediateSize);
-            void Bias(string name, bool present, long size) { if (present) Expect(p + name, size); }
-            Bias("attn_q.bias", l.Biases.Q, l.NumHeads * hd);
-            Bias("attn_k.bias", l.Biases.K, l.NumKeyValueHeads * hd);
-            Bias("attn_v.bias", l.Biases.V, l.NumKeyValueHeads * hd);
-            Bias("attn_output.bias", l.Biases.O, d);
-            Bias("ffn_gate.bias", l.Biases.Gate, l.IntermediateSize);
-            Bias("ffn_up.bias", l.Biases.Up, l.IntermediateSize);
-            Bias("ffn_down.bias", l.Biases.Down, d);
-        }
+            foreach (var role in LayerTensorRole.Present(c.Layers[i]))
+                Expect(role.GgufName(i), role.Shape(c.Layers[i], c.HiddenSize, c.HeadDim));
     }
 
     public void Dispose()

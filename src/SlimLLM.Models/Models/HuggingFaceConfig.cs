@@ -62,7 +62,7 @@ public static class HuggingFaceConfig
         double theta = check.PositiveFinite("rope_theta", OptDouble(root, "rope_theta", path) ?? 10000.0);
         if (heads % kvHeads != 0)
             throw new SlimLLMException(path, $"num_attention_heads ({heads}) is not a multiple of num_key_value_heads ({kvHeads}).");
-        if (weights is not null) check.LayersPresent("num_hidden_layers", layers, weights, "model.layers.");
+        if (weights is not null) check.LayersPresent("num_hidden_layers", layers, weights, LayerTensorRole.HuggingFacePrefix);
 
         bool qwen = arch == "Qwen2ForCausalLM";
         bool attnBias = OptBool(root, "attention_bias") ?? false;

@@ -39,7 +39,8 @@ public sealed class HuggingFaceModelSource : IModelSource
     public ITokenizer Tokenizer => _tokenizer.Value;
     public ITensorStore Store => _store;
 
-    private const string EmbedName = "model.embed_tokens.weight", HeadName = "lm_head.weight", NormName = "model.norm.weight";
+    private static readonly string EmbedName = ModelTensorRole.Embedding.HuggingFaceName, HeadName = ModelTensorRole.OutputHead.HuggingFaceName,
+        NormName = ModelTensorRole.FinalNorm.HuggingFaceName;
 
     public Tensor LoadEmbedding() => Load(_store.Contains(EmbedName) ? EmbedName : HeadName);
     public Tensor LoadLmHead() => Load(_store.Contains(HeadName) ? HeadName : EmbedName);
@@ -55,44 +56,28 @@ public sealed class HuggingFaceModelSource : IModelSource
         using (t) return t.to(dtype, device);
     });
 
-    private DecoderLayerWeights LoadLayer(int index, Func<Tensor, Tensor> convert)
+    private DecoderLayerWeights LoadLayer(int index, Func<Tensor, Tensor> convert) => DecoderLayerWeights.Load(role =>
     {
-        var p = $"model.layers.{index}.";
-        return DecoderLayerWeights.Load(s => convert(Load(p + s)), s => _store.Contains(p + s) ? convert(Load(p + s)) : null);
-    }
+        var name = role.HuggingFaceName(index);
+        return role.IsBias && !_store.Contains(name) ? null : convert(Load(name));
+    });
 
     /// <summary>Checks every expected tensor exists with the shape config.json implies, before any work is done.</summary>
     private void ValidateShapes()
     {
         var c = Config;
-        long d = c.HiddenSize, hd = c.HeadDim;
         if (!_store.Contains(EmbedName) && !_store.Contains(HeadName))
             Fail($"has neither {EmbedName} nor {HeadName}");
-        if (_store.Contains(EmbedName)) Expect(EmbedName, c.VocabSize, d);
-        if (_store.Contains(HeadName)) Expect(HeadName, c.VocabSize, d);
-        Expect(NormName, d);
+        if (_store.Contains(EmbedName)) Expect(EmbedName, ModelTensorRole.Embedding.Shape(c));
+        if (_store.Contains(HeadName)) Expect(HeadName, ModelTensorRole.OutputHead.Shape(c));
+        Expect(NormName, ModelTensorRole.FinalNorm.Shape(c));
         for (int i = 0; i < c.NumLayers; i++)
-        {
-            var l = c.Layers[i];
-            var p = $"model.layers.{i}.";
-            long q = l.NumHeads * hd, kv = l.NumKeyValueHeads * hd, m = l.IntermediateSize;
-            Expect(p + "input_layernorm.weight", d);
-            Expect(p + "post_attention_layernorm.weight", d);
-            Expect(p + "self_attn.q_proj.weight", q, d);
-            Expect(p + "self_attn.k_proj.weight", kv, d);
-            Expect(p + "self_attn.v_proj.weight", kv, d);
-            Expect(p + "self_attn.o_proj.weight", d, q);
-            Expect(p + "mlp.gate_proj.weight", m, d);
-            Expect(p + "mlp.up_proj.weight", m, d);
-            Expect(p + "mlp.down_proj.weight", d, m);
-            ExpectBias(p + "self_attn.q_proj.bias", l.Biases.Q, q);
-            ExpectBias(p + "self_attn.k_proj.bias", l.Biases.K, kv);
-            ExpectBias(p + "self_attn.v_proj.bias", l.Biases.V, kv);
-            ExpectBias(p + "self_attn.o_proj.bias", l.Biases.O, d);
-            ExpectBias(p + "mlp.gate_proj.bias", l.Biases.Gate, m);
-            ExpectBias(p + "mlp.up_proj.bias", l.Biases.Up, m);
-            ExpectBias(p + "mlp.down_proj.bias", l.Biases.Down, d);
-        }
+            foreach (var role in LayerTensorRole.All)
+            {
+                var name = role.HuggingFaceName(i);
+                // A bias the config does not announce is still loaded and used; only its shape is checked.
+                if (role.IsPresent(c.Layers[i].Biases) || _store.Contains(name)) Expect(name, role.Shape(c.Layers[i], c.HiddenSize, c.HeadDim));
+            }
     }
 
     /// <summary>
@@ -119,14 +104,7 @@ public sealed class HuggingFaceModelSource : IModelSource
         }
     }
 
-    private void ExpectBias(string name, bool expected, long size)
-    {
-        if (expected) Expect(name, size);
-        // A bias the config does not announce is still loaded and used; only its shape is checked.
-        else if (_store.Contains(name)) Expect(name, size);
-    }
-
-    private void Expect(string name, params long[] shape)
+    private void Expect(string name, long[] shape)
     {
         if (!_store.Contains(name))
             Fail($"has no tensor '{name}', which config.json implies");

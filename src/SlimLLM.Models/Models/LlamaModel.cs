@@ -32,10 +32,6 @@ public sealed class LlamaModel : IDisposable
     public ScalarType DType { get; }
     public int MaxPositions => _rope.MaxPositions;
 
-    // For code compiled into the same assembly that runs the layers itself (SlimLLM.Runtime's KV-cached decoder).
-    internal IReadOnlyList<DecoderLayerWeights> LayerWeights => _layers;
-    internal RotaryEmbedding Rope => _rope;
-
     /// <summary>Loads every weight of <paramref name="source"/> onto <paramref name="device"/> in <paramref name="dtype"/>.</summary>
     public static LlamaModel Load(IModelSource source, Device device, ScalarType dtype, int? maxPositions = null)
     {
@@ -59,13 +55,23 @@ public sealed class LlamaModel : IDisposable
     public Tensor Logits(Tensor ids)
     {
         using var scope = NewDisposeScope();
+        return Head(Hidden(ids)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The last layer's hidden states [B, T, d] (before the final norm) for token ids [B, T]. With <paramref name="caches"/>
+    /// (one per layer) the ids continue the positions the caches hold, and their keys and values are appended.
+    /// </summary>
+    public Tensor Hidden(Tensor ids, IReadOnlyList<KvCache>? caches = null)
+    {
+        using var scope = NewDisposeScope();
         var x = Embed(ids);
         for (int i = 0; i < _layers.Count; i++)
         {
             using var inner = NewDisposeScope();
-            x = DecoderLayer.Forward(x, _layers[i], Config.Layers[i], Config, _rope).MoveToOuterDisposeScope();
+            x = DecoderLayer.Forward(x, _layers[i], Config.Layers[i], Config, _rope, cache: caches?[i]).MoveToOuterDisposeScope();
         }
-        return Head(x).MoveToOuterDisposeScope();
+        return x.MoveToOuterDisposeScope();
     }
 
     public Tensor Head(Tensor hidden)

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using SlimLLM.Compute;
-using SlimLLM.Evaluation;
-using SlimLLM.Models;
+using SlimLLM.Runtime;
 using SlimLLM.Tool.Cli;
 
 namespace SlimLLM.Tool.Commands;
@@ -17,12 +15,11 @@ public static class GenerateCommand
         var cmd = new Command("generate", "Generate text greedily from a prompt.") { model, prompt, maxNew, device };
         cmd.SetAction(r =>
         {
-            using var source = ModelLoader.Open(r.GetValue(model)!);
-            var compute = ComputeDevice.Resolve(r.GetValue(device), source.Config.TorchDtype);
-            using var llama = LlamaModel.Load(source, compute.Device, compute.DType);
-            var promptIds = source.Tokenizer.Encode(r.GetValue(prompt)!, addBos: true);
-            var generated = TextGenerator.Greedy(llama, promptIds, r.GetValue(maxNew), source.Tokenizer.EosId);
-            Console.Out.WriteLine(source.Tokenizer.Decode(promptIds.Concat(generated).ToList()));
+            // SlimModel.Load takes a relative path from the app's folder; here it is relative to the working directory.
+            using var slim = SlimModel.Load(Path.GetFullPath(r.GetValue(model)!), r.GetValue(device)!);
+            var promptIds = slim.Tokenizer.Encode(r.GetValue(prompt)!, addBos: true);
+            var generated = slim.GenerateTokens(promptIds, GenerationOptions.Greedy with { MaxNewTokens = r.GetValue(maxNew) });
+            Console.Out.WriteLine(slim.Tokenizer.Decode([.. promptIds, .. generated]));
             return ExitCodes.Success;
         });
         return cmd;

@@ -6,6 +6,7 @@ using SlimLLM.Evaluation;
 using SlimLLM.Export;
 using SlimLLM.IO.Gguf;
 using SlimLLM.Models;
+using SlimLLM.Runtime;
 using SlimLLM.Tests.Support;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -117,7 +118,8 @@ public class DenseGgufExportTests(DenseExportFixture f, ITestOutputHelper output
     {
         const string prompt = "Once upon a time";
         var promptIds = f.Source.Tokenizer.Encode(prompt, addBos: true);
-        var ourStory = f.Source.Tokenizer.Decode([.. promptIds, .. TextGenerator.Greedy(f.Ours, promptIds, 16, f.Source.Tokenizer.EosId)]);
+        using var ours = SlimModel.Load(f.Source.Path, "cpu");
+        var ourStory = f.Source.Tokenizer.Decode([.. promptIds, .. ours.GenerateTokens(promptIds, GenerationOptions.Greedy with { MaxNewTokens = 16 })]);
 
         // The plain LLamaSharp way of running a GGUF file, with llama.cpp's defaults, greedy (temperature 0).
         var parameters = new ModelParams(f.Result.Path) { ContextSize = 256, Threads = 2, GpuLayerCount = 0 };

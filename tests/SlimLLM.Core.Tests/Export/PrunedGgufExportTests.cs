@@ -7,6 +7,7 @@ using SlimLLM.Evaluation;
 using SlimLLM.Export;
 using SlimLLM.IO.Gguf;
 using SlimLLM.Models;
+using SlimLLM.Runtime;
 using SlimLLM.Tests.Support;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
@@ -145,7 +146,8 @@ public class PrunedGgufExportTests(PrunedExportFixture f, ITestOutputHelper outp
     {
         const string prompt = "Once upon a time";
         var promptIds = f.Source.Tokenizer.Encode(prompt, addBos: true);
-        var ourIds = TextGenerator.Greedy(f.Ours, promptIds, 24, f.Source.Tokenizer.EosId);
+        using var ours = SlimModel.Load(f.Folder, "cpu");
+        var ourIds = ours.GenerateTokens(promptIds, GenerationOptions.Greedy with { MaxNewTokens = 24 });
         var ourText = f.Source.Tokenizer.Decode([.. promptIds, .. ourIds]);
 
         // The plain LLamaSharp way of running a GGUF file, greedy (temperature 0); K/V in float32 so near-ties cannot flip.

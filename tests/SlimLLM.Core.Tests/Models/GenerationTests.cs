@@ -1,7 +1,6 @@
-using SlimLLM.Evaluation;
 using SlimLLM.Models;
+using SlimLLM.Runtime;
 using SlimLLM.Tests.Support;
-using static TorchSharp.torch;
 
 namespace SlimLLM.Tests.Models;
 
@@ -10,22 +9,20 @@ public class GenerationTests
     [Fact]
     public void TinyStoriesLlama_greedy_from_BOS_tells_the_Lily_story()
     {
-        using var source = ModelLoader.Open(TestData.TinyStoriesLlama);
-        using var model = LlamaModel.Load(source, CPU, ScalarType.Float32);
-        var bos = new[] { source.Tokenizer.BosId!.Value };
-        var ids = TextGenerator.Greedy(model, bos, 16, source.Tokenizer.EosId);
-        var text = source.Tokenizer.Decode(ids);
+        using var model = SlimModel.Load(TestData.TinyStoriesLlama, "cpu");
+        var bos = new[] { model.Tokenizer.BosId!.Value };
+        var ids = model.GenerateTokens(bos, GenerationOptions.Greedy with { MaxNewTokens = 16 });
+        var text = model.Tokenizer.Decode(ids);
         Assert.StartsWith("Once upon a time, there was a little girl named Lily.", text);
     }
 
     [Fact]
     public void Stories260K_gguf_greedy_from_BOS_tells_the_Lily_story()
     {
-        using var source = ModelLoader.Open(TestData.Stories260KGguf);
-        using var model = LlamaModel.Load(source, CPU, ScalarType.Float32);
-        var bos = new[] { source.Tokenizer.BosId!.Value };
-        var ids = TextGenerator.Greedy(model, bos, 40, source.Tokenizer.EosId);
-        var text = source.Tokenizer.Decode(ids);
+        using var model = SlimModel.Load(TestData.Stories260KGguf, "cpu");
+        var bos = new[] { model.Tokenizer.BosId!.Value };
+        var ids = model.GenerateTokens(bos, GenerationOptions.Greedy with { MaxNewTokens = 40 });
+        var text = model.Tokenizer.Decode(ids);
         Assert.StartsWith("Once upon a time, there was a little girl named Lily. She loved to play outside in the park.", text);
     }
 

@@ -98,7 +98,8 @@ public sealed unsafe class GgufFile : ITensorStore
         var info = Info(name);
         var entry = _byName[name];
         var tensor = torch.empty(info.Shape, info.DType.ToScalarType());
-        TensorMemory.CopyFrom(tensor, _data + DataOffset + entry.Offset, info.ByteLength);
+        var source = _data + DataOffset + entry.Offset;
+        TensorMemory.ForEachChunk(tensor, (chunk, offset) => new ReadOnlySpan<byte>(source + offset, chunk.Length).CopyTo(chunk));
         return tensor;
     }
 

@@ -1,3 +1,4 @@
+using SlimLLM.Models;
 using TorchSharp;
 
 namespace SlimLLM.IO.Gguf;
@@ -16,6 +17,17 @@ public static class GgufLlamaLayout
 
     /// <summary>GGUF order to Hugging Face order: w.reshape(n_head, d/2, 2, *rest).swapaxes(1, 2).reshape(w.shape).</summary>
     public static torch.Tensor UnpermuteQK(torch.Tensor w, int nHead) => Reorder(w, nHead, fromHuggingFace: false);
+
+    /// <summary>A layer tensor as GGUF stores it, a new tensor: q/k rows permuted (<see cref="LayerTensorRole.RopeHeads"/>), others an alias.</summary>
+    public static torch.Tensor ToGguf(LayerTensorRole role, torch.Tensor huggingFace, DecoderLayerConfig layer) =>
+        role.RopeHeads(layer) is int heads ? PermuteQK(huggingFace, heads) : huggingFace.alias();
+
+    /// <summary>A layer tensor read from GGUF in Hugging Face order; takes ownership of <paramref name="gguf"/>.</summary>
+    public static torch.Tensor FromGguf(LayerTensorRole role, torch.Tensor gguf, DecoderLayerConfig layer)
+    {
+        if (role.RopeHeads(layer) is not int heads) return gguf;
+        using (gguf) return UnpermuteQK(gguf, heads);
+    }
 
     private static torch.Tensor Reorder(torch.Tensor w, int nHead, bool fromHuggingFace)
     {

@@ -58,7 +58,7 @@ public sealed class GgufWriter : IDisposable
         if (dtype != t.Type.ToDType() || !data.shape.SequenceEqual(t.Shape))
             throw new ArgumentException($"tensor '{name}' was declared {t.Type.Describe()} [{string.Join(", ", t.Shape)}] " +
                                         $"but the data is {dtype} [{string.Join(", ", data.shape)}].", nameof(data));
-        _file.WriteTensor(DataStart + offset, data, t.ByteLength);
+        _file.WriteTensor(DataStart + offset, data);
         _written.Add(name);
     }
 

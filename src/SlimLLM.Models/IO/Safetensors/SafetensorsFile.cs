@@ -12,7 +12,7 @@ namespace SlimLLM.IO.Safetensors;
 /// checkpoint larger than memory layer by layer through a mapping would report (and pin) the whole file as resident.
 /// Concurrent Load calls are safe; do not dispose while they run.
 /// </summary>
-public sealed unsafe class SafetensorsFile : ITensorStore
+public sealed class SafetensorsFile : ITensorStore
 {
     private readonly Dictionary<string, SafetensorsEntry> _byName;
     private readonly FileStream _stream;
@@ -93,7 +93,7 @@ public sealed unsafe class SafetensorsFile : ITensorStore
         var tensor = torch.empty(e.Info.Shape, e.Info.DType.ToScalarType());
         try
         {
-            if (e.ByteLength > 0) ReadAt((byte*)TensorMemory.DataPointer(tensor), e.ByteLength, DataStart + e.Begin);
+            TensorMemory.ForEachChunk(tensor, (chunk, offset) => ReadAt(chunk, DataStart + e.Begin + offset));
         }
         catch
         {
@@ -110,7 +110,7 @@ public sealed unsafe class SafetensorsFile : ITensorStore
         if (destination.Length != e.ByteLength)
             throw new ArgumentException($"tensor '{name}' has {e.ByteLength} bytes; the destination has {destination.Length}.", nameof(destination));
         ThrowIfDisposed();
-        fixed (byte* p = destination) ReadAt(p, destination.Length, DataStart + e.Begin);
+        ReadAt(destination, DataStart + e.Begin);
     }
 
     /// <summary>A read-only stream over the stored bytes of a tensor (any size), e.g. for hashing. Valid until this file is disposed.</summary>
@@ -127,13 +127,12 @@ public sealed unsafe class SafetensorsFile : ITensorStore
         _stream.Dispose();
     }
 
-    private void ReadAt(byte* destination, long length, long offset)
+    private void ReadAt(Span<byte> destination, long offset)
     {
-        const int chunk = 1 << 30;
-        long done = 0;
-        while (done < length)
+        int done = 0;
+        while (done < destination.Length)
         {
-            int n = RandomAccess.Read(_handle, new Span<byte>(destination + done, (int)Math.Min(chunk, length - done)), offset + done);
+            int n = RandomAccess.Read(_handle, destination[done..], offset + done);
             if (n == 0) throw new SlimLLMException(Path, $"file ended at byte {offset + done} while reading a tensor (was it truncated after opening?).", "Re-download or re-create the file.");
             done += n;
         }

@@ -55,23 +55,17 @@ public sealed class SafetensorsWriter : IDisposable
         if (dtype != e.Info.DType || !data.shape.SequenceEqual(e.Info.Shape))
             throw new ArgumentException($"tensor '{name}' was declared {e.Info.DType} [{string.Join(", ", e.Info.Shape)}] " +
                                         $"but the data is {dtype} [{string.Join(", ", data.shape)}].", nameof(data));
-        _file.WriteTensor(Layout.DataStart + e.Begin, data, e.ByteLength);
+        _file.WriteTensor(Layout.DataStart + e.Begin, data);
         _written.Add(name);
     }
 
     /// <summary>Reads back a tensor already written (before <see cref="Commit"/>), as a new CPU tensor of its declared dtype and shape.</summary>
-    public unsafe torch.Tensor ReadBack(string name)
+    public torch.Tensor ReadBack(string name)
     {
         var e = _byName.TryGetValue(name, out var entry) && _written.Contains(name) ? entry
             : throw new ArgumentException($"tensor '{name}' has not been written to {Path}.", nameof(name));
         var tensor = torch.empty(e.Info.Shape, e.Info.DType.ToScalarType());
-        var memory = (byte*)TensorMemory.DataPointer(tensor);
-        const int chunk = 1 << 30;
-        for (long done = 0; done < e.ByteLength; done += chunk)
-        {
-            int n = (int)Math.Min(chunk, e.ByteLength - done);
-            _file.ReadAt(Layout.DataStart + e.Begin + done, new Span<byte>(memory + done, n));
-        }
+        TensorMemory.ForEachChunk(tensor, (chunk, offset) => _file.ReadAt(Layout.DataStart + e.Begin + offset, chunk));
         return tensor;
     }
 

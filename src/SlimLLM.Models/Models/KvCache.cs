@@ -1,13 +1,14 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SlimLLM.Runtime;
+namespace SlimLLM.Models;
 
 /// <summary>
 /// One decoder layer's keys and values for the positions seen so far: buffers [B, Hkv, capacity, headDim] filled
-/// from the front, so a new token writes one position instead of re-running the whole sequence.
+/// from the front, so a new token writes one position instead of re-running the whole sequence. Given to
+/// <see cref="DecoderLayer.Forward"/>, which appends to it.
 /// </summary>
-internal sealed class KvCache : IDisposable
+public sealed class KvCache : IDisposable
 {
     private Tensor? _keys, _values;
 
