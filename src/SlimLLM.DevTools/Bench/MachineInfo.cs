@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>The one-line description of the machine a benchmark ran on: CPU, cores, memory, OS, .NET and device.</summary>
 public static partial class MachineInfo

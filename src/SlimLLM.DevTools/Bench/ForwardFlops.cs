@@ -1,6 +1,6 @@
 using SlimLLM.Models;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>
 /// Floating-point operations of the dense calibration forward pass through decoder layers, counted the usual way: 2 per

@@ -1,6 +1,6 @@
 using SlimLLM.Errors;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>Turns --cases names into the rows to run, and the scaling pairs to compare.</summary>
 public sealed class BenchPlan

@@ -1,12 +1,12 @@
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>
-/// Synthetic checkpoints under the benchmark's work folder, generated once by <c>slimllm synth</c> and reused while the synth
+/// Synthetic checkpoints under the benchmark's work folder, generated once by <c>slimllm-dev synth</c> and reused while the synth
 /// arguments that made them (kept in NAME.synth-args beside the folder) are unchanged.
 /// </summary>
 public static class SynthModels
 {
-    public static string Ensure(SynthSpec spec, string workDir, string tokenizerFrom, ToolProcess tool, Action<string> progress)
+    public static string Ensure(SynthSpec spec, string workDir, string tokenizerFrom, ToolProcess devTool, Action<string> progress)
     {
         var models = Path.Combine(workDir, "models");
         var folder = Path.Combine(models, spec.FolderName);
@@ -21,7 +21,7 @@ public static class SynthModels
         Directory.CreateDirectory(models);
         File.Delete(stamp);
         progress($"generating {folder}");
-        tool.Run([.. args, "--out", folder], progress);
+        devTool.Run([.. args, "--out", folder], progress);
         File.WriteAllText(stamp, key);
         return folder;
     }

@@ -1,10 +1,11 @@
 using System.CommandLine;
+using SlimLLM.DevTools.Synth;
 using SlimLLM.Errors;
 using SlimLLM.Models;
 using SlimLLM.Tool.Cli;
 using static TorchSharp.torch;
 
-namespace SlimLLM.Tool.Commands;
+namespace SlimLLM.DevTools.Commands;
 
 public static class SynthCommand
 {

@@ -1,6 +1,6 @@
 using SlimLLM.Models;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>One measured row: the case, the shape of the model it pruned and what <c>prune --json</c> reported.</summary>
 public sealed record BenchResult(BenchCase Case, string Label, ModelConfig Config, PruneRun Run)

@@ -1,4 +1,4 @@
-using SlimLLM.Tool.Bench;
+using SlimLLM.DevTools.Bench;
 
 namespace SlimLLM.Tests.Bench;
 

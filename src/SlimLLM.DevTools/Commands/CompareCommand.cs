@@ -8,8 +8,9 @@ using SlimLLM.Models;
 using SlimLLM.Pruning.Engine;
 using SlimLLM.Pruning.Recovery;
 using SlimLLM.Tool.Cli;
+using SlimLLM.Tool.Commands;
 
-namespace SlimLLM.Tool.Commands;
+namespace SlimLLM.DevTools.Commands;
 
 /// <summary>
 /// The quality table: dense, SlimLLM (each recovery) and the baselines at several reductions, calibrated on the first part of
@@ -81,7 +82,7 @@ public static class CompareCommand
                     progress.Info($"{parts[0]} ({recName}) at {target:P0}: " + string.Join(", ", rows[^1].Perplexities.Select(p => p.ToString("F3", CultureInfo.InvariantCulture))));
                 }
             }
-            if (r.GetValue(json)) Cli.Json.Print(new { model = source.Path, calibration_tokens = calibration.TokenCount, texts = evalSets.Select(e => e.Name), rows });
+            if (r.GetValue(json)) Tool.Cli.Json.Print(new { model = source.Path, calibration_tokens = calibration.TokenCount, texts = evalSets.Select(e => e.Name), rows });
             else Console.Out.Write(Markdown(rows, evalSets.Select(e => e.Name).ToList()));
             return ExitCodes.Success;
         });

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using SlimLLM.Caching;
+using SlimLLM.DevTools.Bench;
 using SlimLLM.Errors;
-using SlimLLM.Tool.Bench;
 using SlimLLM.Tool.Cli;
+using SlimLLM.Tool.Commands;
 
-namespace SlimLLM.Tool.Commands;
+namespace SlimLLM.DevTools.Commands;
 
 public static class BenchCommand
 {
@@ -25,7 +26,7 @@ public static class BenchCommand
         var markdown = new Option<bool>("--markdown") { Description = "Print the table as Markdown (for docs)." };
         var device = CommonOptions.Device();
         var json = new Option<bool>("--json") { Description = "Print every case's raw prune --json result, the shapes and the derived numbers as one JSON object." };
-        var cmd = new Command("bench", "Time each pruning phase and peak memory, one slimllm prune child process per case, and print one table.")
+        var cmd = new Command("bench", "Time each pruning phase and peak memory, one `slimllm prune` child process per case, and print one table.")
             { cases, work, data, samples, seqLen, device, peak, markdown, json };
         cmd.SetAction(r =>
         {
@@ -41,10 +42,10 @@ public static class BenchCommand
 
             var machine = MachineInfo.Describe(settings.Device);
             Console.Error.WriteLine($"[bench] {machine}");
-            var tool = ToolProcess.Self(r.GetValue(BackendStartup.LibTorchOption));
-            var results = new BenchRunner(tool, settings, Console.Error.WriteLine).Run(plan);
+            var libtorch = r.GetValue(BackendStartup.LibTorchOption);
+            var results = new BenchRunner(ToolProcess.Slimllm(libtorch), ToolProcess.Self(libtorch), settings, Console.Error.WriteLine).Run(plan);
             var report = new BenchReport(machine, results, plan.Pairs, r.GetValue(peak));
-            if (r.GetValue(json)) Console.Out.WriteLine(report.ToJson().ToJsonString(Cli.Json.Options));
+            if (r.GetValue(json)) Console.Out.WriteLine(report.ToJson().ToJsonString(Tool.Cli.Json.Options));
             else Console.Out.Write(report.Render(r.GetValue(markdown)));
             return ExitCodes.Success;
         });

@@ -1,5 +1,5 @@
 using SlimLLM.Errors;
-using SlimLLM.Tool.Bench;
+using SlimLLM.DevTools.Bench;
 
 namespace SlimLLM.Tests.Bench;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>Formats benchmark rows as one aligned text table or as a Markdown table.</summary>
 public static class BenchTable

@@ -1,4 +1,4 @@
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>
 /// One row of the benchmark: a model (a shared one by path, or a synthetic one to generate), calibration size and how it is

@@ -1,10 +1,11 @@
 using SlimLLM.Errors;
 using SlimLLM.IO;
 using SlimLLM.IO.Safetensors;
+using SlimLLM.Models;
 using SlimLLM.Output;
 using static TorchSharp.torch;
 
-namespace SlimLLM.Models;
+namespace SlimLLM.DevTools.Synth;
 
 /// <summary>
 /// Random-weight checkpoints with real LLaMA shapes, for speed and scale work only (never for quality claims): weights are

@@ -7,22 +7,31 @@ public sealed record ToolResult(int ExitCode, string Stdout, string Stderr);
 /// <summary>How a bounded run ended: its result, or why it was killed (null when it was not), and its peak resident memory.</summary>
 public sealed record BoundedToolResult(ToolResult Result, string? Killed, long PeakRssBytes, TimeSpan Elapsed);
 
-/// <summary>Runs the real `slimllm` tool (slimllm.dll from the test output folder) as a separate process.</summary>
+/// <summary>
+/// Runs the real `slimllm` tool (slimllm.dll from the test output folder) as a separate process; <see cref="RunDev"/> runs the
+/// developers' `slimllm-dev` (bench, synth, compare) the same way.
+/// </summary>
 public static class ToolRunner
 {
     public static string ToolDll => Path.Combine(AppContext.BaseDirectory, "slimllm.dll");
+    public static string DevToolDll => Path.Combine(AppContext.BaseDirectory, "slimllm-dev.dll");
 
     public static ToolResult Run(params string[] args) => RunIn(null, null, args);
 
-    public static ToolResult RunIn(string? workingDirectory, IDictionary<string, string>? env, params string[] args)
+    public static ToolResult RunDev(params string[] args) => RunDll(DevToolDll, null, null, args);
+
+    public static ToolResult RunIn(string? workingDirectory, IDictionary<string, string>? env, params string[] args) =>
+        RunDll(ToolDll, workingDirectory, env, args);
+
+    private static ToolResult RunDll(string dll, string? workingDirectory, IDictionary<string, string>? env, string[] args)
     {
-        using var p = Start(workingDirectory, env, args);
+        using var p = Start(dll, workingDirectory, env, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException("slimllm " + string.Join(' ', args) + " did not finish in 10 minutes");
+            throw new TimeoutException(Path.GetFileNameWithoutExtension(dll) + " " + string.Join(' ', args) + " did not finish in 10 minutes");
         }
         return new ToolResult(p.ExitCode, stdout.Result, stderr.Result);
     }
@@ -35,7 +44,7 @@ public static class ToolRunner
         params string[] args)
     {
         var clock = Stopwatch.StartNew();
-        using var p = Start(workingDirectory, env, args);
+        using var p = Start(ToolDll, workingDirectory, env, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         string? killed = null;
@@ -60,7 +69,7 @@ public static class ToolRunner
         return new BoundedToolResult(new ToolResult(p.ExitCode, stdout.Result, stderr.Result), killed, peak, clock.Elapsed);
     }
 
-    private static Process Start(string? workingDirectory, IDictionary<string, string>? env, string[] args)
+    private static Process Start(string dll, string? workingDirectory, IDictionary<string, string>? env, string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -69,7 +78,7 @@ public static class ToolRunner
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
-        psi.ArgumentList.Add(ToolDll);
+        psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         return Process.Start(psi)!;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>The benchmark's output: the machine line, the table, and notes on the rebuild and scaling cases.</summary>
 public sealed record BenchReport(string Machine, IReadOnlyList<BenchResult> Results, IReadOnlyList<ScalingPair> Pairs, double? PeakTflops = null)

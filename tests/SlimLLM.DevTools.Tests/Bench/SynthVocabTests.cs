@@ -1,3 +1,4 @@
+using SlimLLM.DevTools.Synth;
 using SlimLLM.Errors;
 using SlimLLM.IO.Safetensors;
 using SlimLLM.Models;
@@ -21,7 +22,7 @@ public class SynthVocabTests
         using var dir = TestData.NewTempDir();
         var model = dir.File("synth");
         // hidden 64, vocab 4096 in f32: embedding and head are 1,048,576 bytes each, the largest tensors; 1.1 MB shards.
-        var r = ToolRunner.Run("synth", "--shape", "custom", "--hidden", "64", "--heads", "4", "--kv-heads", "2", "--ffn", "128", "--layers", "3",
+        var r = ToolRunner.RunDev("synth", "--shape", "custom", "--hidden", "64", "--heads", "4", "--kv-heads", "2", "--ffn", "128", "--layers", "3",
             "--vocab", "4096", "--dtype", "f32", "--max-shard-size", "1.1MB", "--tokenizer-from", TestData.TinyStoriesLlama, "--out", model);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.EndsWith("hidden 64, 4/2 heads, FFN 128, 3 layers, vocab 4096, f32\n", r.Stdout);

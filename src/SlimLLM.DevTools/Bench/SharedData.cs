@@ -1,4 +1,4 @@
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>Finds the shared data folder (models/ and text/): SLIMLLM_SHARED_DATA, else shared/data in a folder above the current one or the tool's.</summary>
 public static class SharedData

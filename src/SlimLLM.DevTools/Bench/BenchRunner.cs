@@ -1,23 +1,24 @@
 using System.Globalization;
 using SlimLLM.Models;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>Where the benchmark reads shared data, keeps its synthetic models and scratch output, and which device prunes.</summary>
 public sealed record BenchSettings(string DataDir, string WorkDir, string Device);
 
 /// <summary>
-/// Runs each case as a <c>slimllm prune --json</c> child process (without the statistics cache, except the rebuild case, which
+/// Runs each case as a <c>slimllm prune --json</c> child process (<paramref name="slimllm"/>; synthetic checkpoints come from
+/// <c>slimllm-dev synth</c>, <paramref name="devTool"/>) (without the statistics cache, except the rebuild case, which
 /// prunes twice into a fresh cache) and collects what each reports. Pruned outputs and caches are deleted after each case.
 /// </summary>
-public sealed class BenchRunner(ToolProcess tool, BenchSettings settings, Action<string> progress)
+public sealed class BenchRunner(ToolProcess slimllm, ToolProcess devTool, BenchSettings settings, Action<string> progress)
 {
     public IReadOnlyList<BenchResult> Run(BenchPlan plan)
     {
         var results = new List<BenchResult>();
         foreach (var c in plan.Cases)
         {
-            var model = c.ModelPath ?? SynthModels.Ensure(c.Synth!, settings.WorkDir, BenchPlan.TokenizerModel(settings.DataDir), tool, Progress);
+            var model = c.ModelPath ?? SynthModels.Ensure(c.Synth!, settings.WorkDir, BenchPlan.TokenizerModel(settings.DataDir), devTool, Progress);
             ModelConfig config;
             using (var source = ModelLoader.Open(model)) config = source.Config;
             var scratch = Path.Combine(settings.WorkDir, "run-" + Guid.NewGuid().ToString("N")[..8]);
@@ -51,8 +52,8 @@ public sealed class BenchRunner(ToolProcess tool, BenchSettings settings, Action
         };
         if (c.PrunedLayers is int p) args.AddRange(["--pruned-layers", I(p)]);
         args.AddRange(cacheArgs);
-        progress($"[bench] {c.Name}: {tool.CommandLine(args)}");
-        var run = PruneRun.Parse(tool.Run(args, Progress));
+        progress($"[bench] {c.Name}: {slimllm.CommandLine(args)}");
+        var run = PruneRun.Parse(slimllm.Run(args, Progress));
         progress($"[bench] {c.Name}: {run.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s tool time");
         return run;
     }

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using SlimLLM.Errors;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>
-/// Runs this very tool as a child process (so each benchmark case has its own process and its own peak memory): the apphost
-/// when the tool was started through it, else <c>dotnet slimllm.dll</c>.
+/// Runs a tool as a child process (so each benchmark case has its own process and its own peak memory): <c>slimllm</c> for
+/// the prunes (its slimllm.dll lies beside this tool: SlimLLM.DevTools references SlimLLM.Tool) and this very tool for
+/// <c>synth</c>; the apphost when this tool was started through one and the other's lies beside it, else <c>dotnet NAME.dll</c>.
 /// </summary>
 public sealed class ToolProcess(string fileName, IReadOnlyList<string> prefix, IReadOnlyList<string> suffix)
 {
@@ -15,13 +16,19 @@ public sealed class ToolProcess(string fileName, IReadOnlyList<string> prefix, I
     /// <summary>Arguments after the command's own (global options such as --libtorch).</summary>
     public IReadOnlyList<string> Suffix { get; } = suffix;
 
-    public static ToolProcess Self(string? libtorch = null)
+    /// <summary>This tool (slimllm-dev).</summary>
+    public static ToolProcess Self(string? libtorch = null) => For(typeof(ToolProcess).Assembly.Location, libtorch);
+
+    /// <summary>The user tool, slimllm, whose assembly is copied beside this one.</summary>
+    public static ToolProcess Slimllm(string? libtorch = null) => For(typeof(SlimLLM.Tool.Cli.ExitCodes).Assembly.Location, libtorch);
+
+    private static ToolProcess For(string dll, string? libtorch)
     {
         var suffix = libtorch is null ? Array.Empty<string>() : ["--libtorch", libtorch];
         var host = Environment.ProcessPath;
         var hostName = host is null ? "" : Path.GetFileNameWithoutExtension(host);
-        if (hostName == "slimllm") return new ToolProcess(host!, [], suffix);
-        var dll = typeof(ToolProcess).Assembly.Location;
+        var apphost = Path.Combine(Path.GetDirectoryName(dll)!, Path.GetFileNameWithoutExtension(dll) + (OperatingSystem.IsWindows() ? ".exe" : ""));
+        if (hostName != "dotnet" && File.Exists(apphost)) return new ToolProcess(apphost, [], suffix);
         return new ToolProcess(hostName == "dotnet" ? host! : "dotnet", [dll], suffix);
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using SlimLLM.Tests.Support;
-using SlimLLM.Tool.Bench;
+using SlimLLM.DevTools.Bench;
 
 namespace SlimLLM.Tests.Bench;
 
@@ -11,7 +11,7 @@ public class BenchCommandTests
     public void Shared_tinystories_case_prints_the_machine_line_and_one_row_with_positive_times()
     {
         using var work = TestData.NewTempDir("slimllm-bench");
-        var r = ToolRunner.Run("bench", "--cases", "shared:tinystories-llama", "--samples", "4", "--seq-len", "32",
+        var r = ToolRunner.RunDev("bench", "--cases", "shared:tinystories-llama", "--samples", "4", "--seq-len", "32",
             "--data", TestData.Root, "--work", work.Path, "--device", "cpu");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var lines = r.Stdout.Split('\n');

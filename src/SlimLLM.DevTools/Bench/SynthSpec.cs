@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
-/// <summary>A synthetic checkpoint the benchmark generates with <c>slimllm synth</c>: a named LLaMA shape or a custom one.</summary>
+/// <summary>A synthetic checkpoint the benchmark generates with <c>slimllm-dev synth</c>: a named LLaMA shape or a custom one.</summary>
 public sealed record SynthSpec(string Shape, int Layers, string DType, int? Vocab = null, int? Hidden = null, int? Heads = null, int? KvHeads = null, int? Ffn = null)
 {
     public static SynthSpec Named(string shape, int layers, string dtype, int? vocab = null) => new(shape, layers, dtype, vocab);

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using SlimLLM.Pruning.Engine;
 
-namespace SlimLLM.Tool.Bench;
+namespace SlimLLM.DevTools.Bench;
 
 /// <summary>
 /// The first model object of a <c>slimllm prune --json</c> output. <see cref="PeakRssBytes"/> and <see cref="Layers"/> are

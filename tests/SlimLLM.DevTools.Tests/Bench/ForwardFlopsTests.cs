@@ -1,5 +1,5 @@
 using SlimLLM.Models;
-using SlimLLM.Tool.Bench;
+using SlimLLM.DevTools.Bench;
 
 namespace SlimLLM.Tests.Bench;
 
