@@ -1,7 +1,7 @@
 using SlimLLM.Errors;
 using SlimLLM.Tool.Cli;
 
-namespace SlimLLM.Tests.Bench;
+namespace SlimLLM.Tests.Cli;
 
 public class ShardSizeTests
 {
