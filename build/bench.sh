@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the slimllm tool in Release and runs its benchmark; every argument goes to `slimllm bench`:
+# Builds the developers' tool slimllm-dev (and with it slimllm, which it times) in Release and runs its benchmark; every
+# argument goes to `slimllm-dev bench`:
 #   build/bench.sh                          shared models and the cache-hit rebuild (a minute on 2 CPU cores)
 #   build/bench.sh --cases all --markdown   the table of docs/benchmarks.md
 #   build/bench.sh --cases memory           LLaMA-7B shape with 16 layers (slow; generates a 7 GB checkpoint once)
@@ -8,5 +9,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash build/setup.sh
-dotnet build src/SlimLLM.Tool -c Release -nologo -v:q
-exec src/SlimLLM.Tool/bin/Release/net10.0/slimllm bench "$@"
+dotnet build src/SlimLLM.DevTools -c Release -nologo -v:q
+exec src/SlimLLM.DevTools/bin/Release/net10.0/slimllm-dev bench "$@"

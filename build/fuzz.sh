@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A longer run of the fuzz test (tests/SlimLLM.Core.Tests/Fuzz): mutated safetensors and GGUF headers, config.json,
+# A longer run of the fuzz test (tests/SlimLLM.Tool.Tests/Fuzz): mutated safetensors and GGUF headers, config.json,
 # tokenizer.json and slimllm.yaml, each run through the real tool, which must exit 0 or 2 with one error line, no stack
 # trace, within 30 s and 2 GB. Failing inputs are kept under ${TMPDIR:-/tmp}/slimllm-fuzz-failures/ with a repro.txt.
 #   build/fuzz.sh [-n ITERATIONS] [-m MINUTES] [-s SEED] [-w WORKERS] [-v]
@@ -20,5 +20,5 @@ done
 export SLIMLLM_FUZZ_SECONDS=$((minutes * 60)) SLIMLLM_FUZZ_SEED=$seed SLIMLLM_FUZZ_WORKERS=$workers SLIMLLM_FUZZ_VERBOSE=$verbose
 [ "$iterations" -gt 0 ] && export SLIMLLM_FUZZ_ITERATIONS=$iterations
 cd "$root"
-dotnet test tests/SlimLLM.Core.Tests -c Release --filter "FullyQualifiedName~ToolFuzzTests" \
+dotnet test tests/SlimLLM.Tool.Tests -c Release --filter "FullyQualifiedName~ToolFuzzTests" \
   --logger "console;verbosity=detailed" -- RunConfiguration.TestSessionTimeout=$(( (minutes * 60 + 600) * 1000 ))

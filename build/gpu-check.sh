@@ -41,7 +41,8 @@ if [[ $mode == prepare ]]; then
   rm -rf "$data"; mkdir -p "$data/models" "$data/text"
   cp -r "$shared/models/$model_name" "$data/models/"
   cp "$shared/text/tinystories-valid.txt" "$data/text/"
-  dotnet publish "$root/src/SlimLLM.Tool" -c Release -o "$data/tool" -p:SlimLLMTorchBackend=cpu -nologo -v:q
+  # slimllm-dev (the benchmark) references slimllm: publishing it puts both tools in one folder.
+  dotnet publish "$root/src/SlimLLM.DevTools" -c Release -o "$data/tool" -p:SlimLLMTorchBackend=cpu -nologo -v:q
   # Keep LibTorchSharp (it binds to whichever libtorch is loaded first); drop the CPU libtorch that cannot travel.
   find "$data/tool/runtimes" -type f ! -name 'libLibTorchSharp.so' -delete
   find "$data/tool/runtimes" -type d -empty -delete
@@ -113,6 +114,6 @@ sys.exit(4 if mismatch or rel > 0.01 else 0)
 PY
 
 # Throughput: prune a LLaMA-7B-shaped random model (2 layers, bf16, vocab 32000, 32 x 128 calibration tokens) on CUDA with
-# `slimllm bench`; its "fwd GFLOP/s" column is the dense calibration forward's FLOPs over its measured per-layer time,
+# `slimllm-dev bench`; its "fwd GFLOP/s" column is the dense calibration forward's FLOPs over its measured per-layer time,
 # shown against the H200's bf16 peak (989 TFLOP/s dense by the datasheet), next to peak RSS and the extra/forward ratio.
-dotnet "$tool" bench --cases llama-7b --device cuda --peak-tflops 989 --data "$data" --work /tmp/slimllm-bench --markdown | tee "$out/bench-cuda.md"
+dotnet "$data/tool/slimllm-dev.dll" bench --cases llama-7b --device cuda --peak-tflops 989 --data "$data" --work /tmp/slimllm-bench --markdown | tee "$out/bench-cuda.md"

@@ -12,27 +12,6 @@ namespace SlimLLM.Tests.Models;
 /// <summary>The same real model stored in other ways (dtype, sharding, which tied tensor) must give the same numbers.</summary>
 public class CheckpointVariantsTests
 {
-    private static readonly string[] TokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
-
-    /// <summary>Copies the shared model with its tensors transformed by <paramref name="map"/> and its config edited.</summary>
-    internal static void CopyModel(string dest, Func<string, Tensor, (string, Tensor)?> map, Action<JsonObject>? editConfig = null, long maxShardBytes = 2_000_000_000)
-    {
-        Directory.CreateDirectory(dest);
-        foreach (var f in TokenizerFiles) File.Copy(Path.Combine(TestData.TinyStoriesLlama, f), Path.Combine(dest, f));
-        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.TinyStoriesLlama, "config.json")))!.AsObject();
-        editConfig?.Invoke(config);
-        File.WriteAllText(Path.Combine(dest, "config.json"), config.ToJsonString());
-        using var store = SafetensorsStore.Open(TestData.TinyStoriesLlama);
-        var tensors = new List<(string, Tensor)>();
-        foreach (var name in store.Names)
-        {
-            var mapped = map(name, store.Load(name));
-            if (mapped is { } m) tensors.Add(m);
-        }
-        SafetensorsShardedWriter.Write(dest, tensors, null, maxShardBytes);
-        foreach (var (_, t) in tensors) t.Dispose();
-    }
-
     private static double Ppl(string model) => PerplexityTests.Measure(model, TestData.TinyStoriesValid, 2048);
 
     // The shared model's float32 weights happen to be exactly representable in bfloat16 and float16 (checked: converting
@@ -45,7 +24,7 @@ public class CheckpointVariantsTests
     {
         using var dir = TestData.NewTempDir();
         var st = dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float16;
-        CopyModel(dir.Path, (n, t) => (n, t.to(st)), c => c["torch_dtype"] = dtype);
+        ModelCopies.Transformed(dir.Path, (n, t) => (n, t.to(st)), c => c["torch_dtype"] = dtype);
         using (var s = ModelLoader.Open(dir.Path))
         {
             Assert.Equal(dtype, s.Config.TorchDtype);
@@ -58,7 +37,7 @@ public class CheckpointVariantsTests
     public void Sharded_checkpoint_with_embed_tokens_instead_of_lm_head_gives_identical_perplexity()
     {
         using var dir = TestData.NewTempDir();
-        CopyModel(dir.Path, (n, t) => (n == "lm_head.weight" ? "model.embed_tokens.weight" : n, t), maxShardBytes: 700_000);
+        ModelCopies.Transformed(dir.Path, (n, t) => (n == "lm_head.weight" ? "model.embed_tokens.weight" : n, t), maxShardBytes: 700_000);
         Assert.True(File.Exists(Path.Combine(dir.Path, "model.safetensors.index.json")));
         Assert.Equal(Ppl(TestData.TinyStoriesLlama), Ppl(dir.Path));
     }
@@ -67,13 +46,13 @@ public class CheckpointVariantsTests
     public void Qwen2_config_loads_qkv_biases_and_uses_them()
     {
         using var dir = TestData.NewTempDir();
-        CopyModel(dir.Path, (n, t) => (n, t), c => c["architectures"] = new JsonArray("Qwen2ForCausalLM"));
+        ModelCopies.Transformed(dir.Path, (n, t) => (n, t), c => c["architectures"] = new JsonArray("Qwen2ForCausalLM"));
         // Qwen2 requires q/k/v biases: the checkpoint without them is rejected with the tensor named.
         var e = Assert.Throws<SlimLLM.Errors.SlimLLMException>(() => ModelLoader.Open(dir.Path).Dispose());
         Assert.Contains("model.layers.0.self_attn.q_proj.bias", e.Message);
 
         using var dir2 = TestData.NewTempDir();
-        CopyModel(dir2.Path, (n, t) => (n, t), c => c["architectures"] = new JsonArray("Qwen2ForCausalLM"));
+        ModelCopies.Transformed(dir2.Path, (n, t) => (n, t), c => c["architectures"] = new JsonArray("Qwen2ForCausalLM"));
         using (var store = SafetensorsStore.Open(dir2.Path))
         {
             var all = store.Names.Select(n => (n, store.Load(n))).ToList();
@@ -96,7 +75,7 @@ public class CheckpointVariantsTests
     public void Mismatched_shapes_name_the_tensor_and_both_shapes()
     {
         using var dir = TestData.NewTempDir();
-        CopyModel(dir.Path, (n, t) => (n, t), c => c["intermediate_size"] = 400);
+        ModelCopies.Transformed(dir.Path, (n, t) => (n, t), c => c["intermediate_size"] = 400);
         var e = Assert.Throws<SlimLLM.Errors.SlimLLMException>(() => ModelLoader.Open(dir.Path).Dispose());
         Assert.Contains("model.layers.0.mlp.gate_proj.weight", e.Message);
         Assert.Contains("[384, 128]", e.Message);

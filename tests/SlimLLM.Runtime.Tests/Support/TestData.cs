@@ -11,17 +11,14 @@ public static class TestData
     public static string TinyStoriesLlama => Path.Combine(Root, "models", "tinystories-llama");
     public static string TinyStoriesValid => Path.Combine(Root, "text", "tinystories-valid.txt");
 
-    /// <summary>The repository's build of the slimllm tool, in this test assembly's configuration.</summary>
-    public static string ToolDll
-    {
-        get
-        {
+    /// <summary>This test assembly's build configuration, which the solution build gave every project.</summary>
 #if DEBUG
-            const string configuration = "Debug";
+    public const string Configuration = "Debug";
 #else
-            const string configuration = "Release";
+    public const string Configuration = "Release";
 #endif
-            return Path.Combine(SlimLLM.Testing.RepositoryLayout.RepoRoot, "src", "SlimLLM.Tool", "bin", configuration, "net10.0", "slimllm.dll");
-        }
-    }
+
+    /// <summary>The repository's build of the slimllm tool, in this test assembly's configuration.</summary>
+    public static string ToolDll =>
+        Path.Combine(SlimLLM.Testing.RepositoryLayout.RepoRoot, "src", "SlimLLM.Tool", "bin", Configuration, "net10.0", "slimllm.dll");
 }

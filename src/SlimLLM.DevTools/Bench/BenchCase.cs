@@ -1,0 +1,23 @@
+namespace SlimLLM.DevTools.Bench;
+
+/// <summary>
+/// One row of the benchmark: a model (a shared one by path, or a synthetic one to generate), calibration size and how it is
+/// pruned. <see cref="Rebuild"/> prunes twice with a fresh statistics cache and reports both runs.
+/// </summary>
+public sealed record BenchCase
+{
+    /// <summary>The --cases group it belongs to (shared, rebuild, llama-7b, scaling, memory).</summary>
+    public required string Group { get; init; }
+    /// <summary>The row label.</summary>
+    public required string Name { get; init; }
+    public string? ModelPath { get; init; }
+    public SynthSpec? Synth { get; init; }
+    public required int Samples { get; init; }
+    public required int SeqLen { get; init; }
+    /// <summary>--pruned-layers; null leaves the tool's default (a share of the layers).</summary>
+    public int? PrunedLayers { get; init; }
+    public bool Rebuild { get; init; }
+}
+
+/// <summary>Two cases whose totals should differ by <see cref="Expected"/> if cost is linear in what changed.</summary>
+public sealed record ScalingPair(string What, string Smaller, string Larger, double Expected);

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using SlimLLM.Calibration;
+using SlimLLM.Compute;
+using SlimLLM.Evaluation;
+using SlimLLM.Models;
+using SlimLLM.Pruning.Engine;
+using SlimLLM.Pruning.Recovery;
+using SlimLLM.Tool.Cli;
+using SlimLLM.Tool.Commands;
+
+namespace SlimLLM.DevTools.Commands;
+
+/// <summary>
+/// The quality table: dense, SlimLLM (each recovery) and the baselines at several reductions, calibrated on the first part of
+/// a text and evaluated on the disjoint rest (plus optional other texts), all in one run with the same calibration and ratios.
+/// </summary>
+public static class CompareCommand
+{
+    public sealed record Row(string Method, string Recovery, double? Target, double AchievedDecoder, double AchievedModel, double[] Perplexities, double PruneSeconds);
+
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var text = new Option<string>("--text") { Description = "Text to calibrate on (first part) and evaluate on (held-out rest).", Required = true };
+        var holdout = new Option<double>("--holdout") { Description = "Fraction of --text's tokens held out for evaluation (the end).", DefaultValueFactory = _ => 0.4 };
+        var extra = new Option<string[]>("--eval") { Description = "Further evaluation texts (e.g. WikiText-2).", AllowMultipleArgumentsPerToken = true };
+        var maxTokens = new Option<long?>("--max-tokens") { Description = "Evaluate only the first N tokens of each --eval text." };
+        var targets = new Option<string>("--targets") { Description = "Decoder-parameter reductions, comma-separated.", DefaultValueFactory = _ => "0.2,0.5" };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated rows: METHOD[:RECOVERY] with METHOD slimllm, magnitude, wanda-sp or flap; ATTN/FFN mixes criteria (ablation), e.g. slimllm/flap:mean-bias.",
+            DefaultValueFactory = _ => "slimllm:regression,slimllm:mean-bias,slimllm:ridge,magnitude,wanda-sp,flap" };
+        var samples = new Option<int>("--samples") { DefaultValueFactory = _ => 32, Description = "Calibration sequences." };
+        var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 128, Description = "Calibration and evaluation window." };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42, Description = "Calibration seed." };
+        var mode = new Option<string>("--mode") { DefaultValueFactory = _ => "sequential", Description = "sequential | dense." };
+        var device = CommonOptions.Device();
+        var json = CommonOptions.Json();
+        var cmd = new Command("compare", "Print the quality table: perplexity of SlimLLM and the baselines at several reductions, measured side by side.")
+            { model, text, holdout, extra, maxTokens, targets, methods, samples, seqLen, seed, mode, device, json };
+        cmd.SetAction(r =>
+        {
+            var progress = new StderrProgress();
+            using var source = ModelLoader.Open(r.GetValue(model)!);
+            var compute = ComputeDevice.Resolve(r.GetValue(device), source.Config.TorchDtype);
+            int sl = r.GetValue(seqLen);
+            var tokenizer = source.Tokenizer;
+            var all = tokenizer.Encode(TextCorpus.Read(r.GetValue(text)!), addBos: false);
+            int split = (int)(all.Length * (1 - r.GetValue(holdout)));
+            var calibration = CalibrationSet.Sample(all[..split], tokenizer.BosId!.Value, r.GetValue(samples), sl, r.GetValue(seed), r.GetValue(text)!);
+            var evalSets = new List<(string Name, int[] Tokens)> { ($"{Path.GetFileName(r.GetValue(text))} (held-out)", [tokenizer.BosId!.Value, .. all[split..]]) };
+            foreach (var e in r.GetValue(extra) ?? [])
+                evalSets.Add((Path.GetFileName(e), Perplexity.Tokenize(tokenizer, TextCorpus.Read(e), r.GetValue(maxTokens))));
+
+            double[] Evaluate(LlamaModel m) => evalSets.Select(e => Perplexity.Evaluate(m, e.Tokens, sl).Perplexity).ToArray();
+            var rows = new List<Row>();
+            using (var dense = LlamaModel.Load(source, compute.Device, compute.DType, Math.Max(sl, 128)))
+                rows.Add(new Row("dense", "-", null, 0, 0, Evaluate(dense), 0));
+            foreach (var target in PruneNames.Fractions(r.GetValue(targets)!))
+            {
+                foreach (var spec in r.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    // "method[:recovery]", or "attention/ffn[:recovery]" to mix criteria (ablation).
+                    var parts = spec.Split(':');
+                    var (rec, none) = PruneNames.Recovery(parts.Length > 1 ? parts[1] : null);
+                    var criteria = parts[0].Split('/');
+                    var settings = new PruneSettings
+                    {
+                        Method = PruneNames.Method(criteria[0]),
+                        FfnMethod = criteria.Length > 1 ? PruneNames.Method(criteria[1]) : null,
+                        Ratio = new RatioSpec(Target: target),
+                        Mode = PruneNames.Mode(r.GetValue(mode)!),
+                        Recovery = rec,
+                        NoRecovery = none,
+                    };
+                    var sw = Stopwatch.StartNew();
+                    using var result = new PruningEngine().Run(source, calibration, settings, compute);
+                    double seconds = sw.Elapsed.TotalSeconds;
+                    using var pruned = result.ToModel(compute.Device, compute.DType, Math.Max(sl, 128));
+                    var recName = settings.EffectiveRecovery is { } m ? Output.Provenance.RecoveryName(m) : "none";
+                    rows.Add(new Row(parts[0], recName, target, result.AchievedDecoderReduction, result.AchievedModelReduction, Evaluate(pruned), seconds));
+                    progress.Info($"{parts[0]} ({recName}) at {target:P0}: " + string.Join(", ", rows[^1].Perplexities.Select(p => p.ToString("F3", CultureInfo.InvariantCulture))));
+                }
+            }
+            if (r.GetValue(json)) Tool.Cli.Json.Print(new { model = source.Path, calibration_tokens = calibration.TokenCount, texts = evalSets.Select(e => e.Name), rows });
+            else Console.Out.Write(Markdown(rows, evalSets.Select(e => e.Name).ToList()));
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    public static string Markdown(IReadOnlyList<Row> rows, IReadOnlyList<string> texts)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var w = new StringWriter(ci);
+        w.WriteLine($"| method | recovery | target | decoder params removed | model params removed | {string.Join(" | ", texts.Select(t => "ppl " + t))} | prune s |");
+        w.WriteLine($"|---|---|---|---|---|{string.Concat(texts.Select(_ => "---|"))}---|");
+        foreach (var r in rows)
+            w.WriteLine(string.Format(ci, "| {0} | {1} | {2} | {3:P1} | {4:P1} | {5} | {6:F2} |", r.Method, r.Recovery,
+                r.Target is double t ? t.ToString("P0", ci) : "-", r.AchievedDecoder, r.AchievedModel,
+                string.Join(" | ", r.Perplexities.Select(p => p.ToString("F2", ci))), r.PruneSeconds));
+        return w.ToString();
+    }
+}
