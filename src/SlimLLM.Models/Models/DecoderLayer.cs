@@ -12,7 +12,10 @@ public static class DecoderLayer
         // Normalise in float32 at least, as Hugging Face does, then return in the input dtype.
         var dtype = x.dtype;
         var xf = x.dtype == ScalarType.Float64 ? x : x.to(ScalarType.Float32);
-        var norm = xf * (xf.pow(2).mean([-1L], keepdim: true) + eps).rsqrt();
+        // The Scalar is held by a using: an implicit one can be finalized while the native call still reads it, which
+        // libtorch reports as "INTERNAL ASSERT FAILED at Scalar.h". square() is pow(x, 2) without a Scalar.
+        using var epsilon = eps.ToScalar();
+        var norm = xf * xf.square().mean([-1L], keepdim: true).add(epsilon).rsqrt();
         return weight * norm.to(dtype);
     }
 
