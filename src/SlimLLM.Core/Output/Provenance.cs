@@ -7,10 +7,8 @@ namespace SlimLLM.Output;
 /// <summary>The content of slimllm.json: how a pruned model was made, and what it measured.</summary>
 public sealed record Provenance
 {
-    /// <summary>Version of the pruning algorithm and of the cached statistics' layout; part of every cache key.</summary>
-    public const int AlgorithmVersion = 3;
     public string SlimllmVersion { get; init; } = typeof(Provenance).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-    public int Algorithm { get; init; } = AlgorithmVersion;
+    public int Algorithm { get; init; } = Pruning.PruningAlgorithm.Version;
     public required BaseModelInfo BaseModel { get; init; }
     public required string Method { get; init; }
     public required SettingsInfo Settings { get; init; }

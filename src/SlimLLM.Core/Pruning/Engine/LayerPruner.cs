@@ -115,11 +115,3 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
         return new FfnOutcome(pruned, prunedConfig, keptList, ridge);
     }
 }
-
-/// <summary>Counts calibration forward passes through decoder layers (one per layer per batch).</summary>
-internal sealed class Counter
-{
-    private long _value;
-    public long Value => _value;
-    public void Add(long n = 1) => Interlocked.Add(ref _value, n);
-}

@@ -2,7 +2,6 @@ using SlimLLM.Caching;
 using SlimLLM.Calibration;
 using SlimLLM.Compute;
 using SlimLLM.Models;
-using SlimLLM.Output;
 using SlimLLM.Progress;
 using SlimLLM.Pruning.Ratios;
 using SlimLLM.Pruning.Recovery;
@@ -32,7 +31,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         store ??= memory!;
         var config = source.Config;
         var timings = new PhaseTimings();
-        var passes = new Counter();
+        var passes = new ForwardPassCounter();
         var storedDtype = StoredDtype(config);
         using var noGrad = no_grad();
         using var rope = new RotaryEmbedding(config, calibration.SeqLen, compute.Device, compute.DType);
@@ -45,7 +44,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         int fitBatches = batches.Count - heldOutBatches;
 
         var fingerprint = modelFingerprint ?? (_cache is NoStatisticsCache ? "uncached" : ModelFingerprint.Compute(source));
-        CacheKey BaseKey(string what) => new CacheKey().Add("what", what).Add("algorithm", Provenance.AlgorithmVersion).Add("model", fingerprint)
+        CacheKey BaseKey(string what) => new CacheKey().Add("what", what).Add("algorithm", PruningAlgorithm.Version).Add("model", fingerprint)
             .Add("calibration", calibration.Fingerprint).Add("batches", string.Join(",", batches.Select(b => b.shape[0]))).Add("held_out_batches", heldOutBatches)
             .Add("dtype", compute.DType.ToString()).Add("device", compute.Device.type.ToString());
 
