@@ -1,4 +1,5 @@
 using SlimLLM.Models;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Pruning.Selection;
 using SlimLLM.Pruning.Recovery;
 using SlimLLM.Pruning.Statistics;
@@ -103,7 +104,7 @@ internal static class LayerStatisticsComputer
     /// Pass C: the recovery fit of down_proj for the kept channels, on x = a[:, kept] W_down[:, kept]^T (the pruned FFN's output)
     /// against the dense output y; the held-out batches (if any) choose the ridge strength.
     /// </summary>
-    public static (ScaleBias Fit, double? RidgeStrength) FitFfnRecovery(FfnActivations acts, Tensor wDown, long[] kept, int fitBatches, RecoveryMethod method)
+    public static (ScaleBias Fit, double? RidgeStrength) FitFfnRecovery(FfnActivations acts, Tensor wDown, long[] kept, int fitBatches, PruningRecovery recovery)
     {
         int d = (int)wDown.shape[0];
         int batches = acts.Activations.Values.Count;
@@ -121,9 +122,6 @@ internal static class LayerStatisticsComputer
             (b < fitBatches ? fit : held).Accumulate(x, y);
             all?.Accumulate(x, y);
         }
-        if (held.Count == 0) return (LinearRecovery.Fit(fit, method == RecoveryMethod.Ridge ? RecoveryMethod.Regression : method), null);
-        if (method != RecoveryMethod.Ridge) return (LinearRecovery.Fit(all!, method), null);
-        var choice = LinearRecovery.ChooseRidgeStrength(fit, held);
-        return (LinearRecovery.Fit(all!, RecoveryMethod.Ridge, choice.Strength), choice.Strength);
+        return recovery.Fit(all ?? fit, fit, held);
     }
 }

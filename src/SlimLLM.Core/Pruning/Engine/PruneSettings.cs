@@ -1,10 +1,7 @@
-using SlimLLM.Pruning.Recovery;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Pruning.Selection;
 
 namespace SlimLLM.Pruning.Engine;
-
-/// <summary>Which importance criterion picks the pruned heads/KV groups and FFN channels.</summary>
-public enum PruningMethod { SlimLLM, Magnitude, WandaSp, Flap }
 
 /// <summary>Where the statistics of layer l come from.</summary>
 public enum CalibrationMode
@@ -33,7 +30,8 @@ public sealed record RatioSpec(double? Target = null, double? MeanRatio = null, 
 
 public sealed record PruneSettings
 {
-    public PruningMethod Method { get; init; } = PruningMethod.SlimLLM;
+    /// <summary>Which importance criterion picks the pruned KV groups and FFN channels.</summary>
+    public PruningMethod Method { get; init; } = MethodRegistry.DefaultMethod;
     /// <summary>Ablation: a different criterion for attention units than <see cref="Method"/> (null: the same).</summary>
     public PruningMethod? AttentionMethod { get; init; }
     /// <summary>Ablation: a different criterion for FFN channels than <see cref="Method"/> (null: the same).</summary>
@@ -43,8 +41,8 @@ public sealed record PruneSettings
     public PruningMethod EffectiveFfnMethod => FfnMethod ?? Method;
     public required RatioSpec Ratio { get; init; }
     public CalibrationMode Mode { get; init; } = CalibrationMode.Sequential;
-    /// <summary>Null: the method's own (slimllm: regression, flap: mean-bias, magnitude and wanda-sp: none).</summary>
-    public RecoveryMethod? Recovery { get; init; }
+    /// <summary>Null: the method's own (<see cref="PruningMethod.DefaultRecovery"/>).</summary>
+    public PruningRecovery? Recovery { get; init; }
     /// <summary>Explicitly no recovery (overrides the method's default).</summary>
     public bool NoRecovery { get; init; }
     /// <summary>The authors' rule of protecting the lowest-scoring 1% of FFN channels (SlimLLM only; on by default).</summary>
@@ -52,22 +50,8 @@ public sealed record PruneSettings
     /// <summary>Calibration sequences per forward batch.</summary>
     public int BatchSize { get; init; } = 8;
 
-    public RecoveryMethod? EffectiveRecovery => NoRecovery ? null : Recovery ?? Method switch
-    {
-        PruningMethod.SlimLLM => RecoveryMethod.Regression,
-        PruningMethod.Flap => RecoveryMethod.MeanBias,
-        _ => null,
-    };
+    public PruningRecovery? EffectiveRecovery => NoRecovery ? null : Recovery ?? Method.DefaultRecovery;
 
-    public FfnSelectionRule FfnRule => EffectiveFfnMethod == PruningMethod.SlimLLM && KeepLowestOnePercent
+    public FfnSelectionRule FfnRule => EffectiveFfnMethod.ProtectsLowestOnePercent && KeepLowestOnePercent
         ? FfnSelectionRule.ProtectLowestOnePercent : FfnSelectionRule.PruneLowest;
-
-    public static string Name(PruningMethod m) => m switch
-    {
-        PruningMethod.SlimLLM => "slimllm",
-        PruningMethod.Magnitude => "magnitude",
-        PruningMethod.WandaSp => "wanda-sp",
-        PruningMethod.Flap => "flap",
-        _ => m.ToString(),
-    };
 }

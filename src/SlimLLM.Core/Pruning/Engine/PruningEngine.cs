@@ -4,7 +4,6 @@ using SlimLLM.Compute;
 using SlimLLM.Models;
 using SlimLLM.Progress;
 using SlimLLM.Pruning.Ratios;
-using SlimLLM.Pruning.Recovery;
 using SlimLLM.Pruning.Statistics;
 using static TorchSharp.torch;
 
@@ -36,10 +35,10 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         using var noGrad = no_grad();
         using var rope = new RotaryEmbedding(config, calibration.SeqLen, compute.Device, compute.DType);
 
-        // For ridge, the last quarter of the samples is held out to choose the strength.
-        int heldOutSamples = settings.EffectiveRecovery == RecoveryMethod.Ridge ? Math.Max(1, calibration.Samples / 4) : 0;
+        // A recovery that holds samples out (ridge, to choose its strength) gets the last quarter of them.
+        int heldOutSamples = settings.EffectiveRecovery is { HoldsOut: true } ? Math.Max(1, calibration.Samples / 4) : 0;
         if (heldOutSamples >= calibration.Samples)
-            throw new Errors.SlimLLMException(settingsSource, "ridge recovery needs at least 2 calibration samples (one is held out).", "Raise calibration samples.");
+            throw new Errors.SlimLLMException(settingsSource, $"{settings.EffectiveRecovery!.Name} recovery needs at least 2 calibration samples (one is held out).", "Raise calibration samples.");
         var (batches, heldOutBatches) = MakeBatches(calibration, settings.BatchSize, heldOutSamples);
         int fitBatches = batches.Count - heldOutBatches;
 
@@ -117,11 +116,11 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                     using var ffnStats = CachedOrComputed("ffn", ffnKey, FfnStatistics.FromTensors, s => s.ToTensors(),
                         () => layerPasses.FfnStatistics(ffnAttention, keptColumns), timings);
                     var recoveryCache = _cache is NoStatisticsCache ? RecoveryCache.None : new RecoveryCache(_cache, ffnKey);
-                    var ffn = pruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings, (kept, method) =>
-                        recoveryCache.GetOrFit("ffn", kept, method, () =>
+                    var ffn = pruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings, (kept, recovery) =>
+                        recoveryCache.GetOrFit("ffn", kept, recovery, () =>
                         {
                             var acts = layerPasses.FfnActivations(ffnAttention, keptColumns);
-                            return timings.Time("regression", () => LayerStatisticsComputer.FitFfnRecovery(acts, w.Down, kept, fitBatches, method));
+                            return timings.Time("regression", () => LayerStatisticsComputer.FitFfnRecovery(acts, w.Down, kept, fitBatches, recovery));
                         }));
                     pruned = ffn.Weights;
                     prunedConfig = ffn.Config;
