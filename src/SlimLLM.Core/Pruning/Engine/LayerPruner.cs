@@ -56,7 +56,7 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
                 return recovery.Fit(allStats, fitStats, heldStats);
             });
         }
-        var (pruned, prunedConfig) = LayerSurgery.PruneAttention(w, layer, config.HeadDim, kept, fit?.Scale, fit?.Bias);
+        var (pruned, prunedConfig) = LayerSurgery.PruneAttention(w, layer, config.HeadDim, kept, fit);
         fit?.Dispose();
         return new AttentionOutcome(pruned, prunedConfig, kept, selection.Holistic, ridge);
     }
@@ -79,7 +79,7 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
         if (settings.EffectiveRecovery is { } recovery && pruneChannels > 0)
             (fit, ridge) = fitRecovery(kept, recovery);
         var keptList = kept.Select(c => (int)c).ToArray();
-        var (pruned, prunedConfig) = LayerSurgery.PruneMlp(w, attentionConfig, keptList, fit?.Scale, fit?.Bias);
+        var (pruned, prunedConfig) = LayerSurgery.PruneMlp(w, attentionConfig, keptList, fit);
         fit?.Dispose();
         return new FfnOutcome(pruned, prunedConfig, keptList, ridge);
     }
