@@ -30,7 +30,7 @@ public sealed class AttentionStatistics : IDisposable
 
     public void Dispose() { Fit.Dispose(); Held.Dispose(); Input.Dispose(); HeadOutput.Dispose(); }
 
-    private static UnitContributionStats Clone(UnitContributionStats s) => UnitContributionStats.FromTensors(s.ToTensors(), "statistics");
+    private static UnitContributionStats Clone(UnitContributionStats s) => Rebuilt(s.ToTensors());
 
     private static UnitContributionStats Merge(UnitContributionStats a, UnitContributionStats b)
     {
@@ -38,7 +38,14 @@ public sealed class AttentionStatistics : IDisposable
         var tb = b.ToTensors();
         var merged = ta.Keys.ToDictionary(k => k, k => ta[k] + tb[k]);
         foreach (var x in ta.Values.Concat(tb.Values)) x.Dispose();
-        return UnitContributionStats.FromTensors(merged, "statistics");
+        return Rebuilt(merged);
+    }
+
+    /// <summary>Statistics from <paramref name="tensors"/>, which it disposes (FromTensors copies what it keeps).</summary>
+    private static UnitContributionStats Rebuilt(Dictionary<string, Tensor> tensors)
+    {
+        try { return UnitContributionStats.FromTensors(tensors, "statistics"); }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
     }
 
     internal static Dictionary<string, Tensor> Prefixed(params (string Prefix, Dictionary<string, Tensor> Tensors)[] parts) =>

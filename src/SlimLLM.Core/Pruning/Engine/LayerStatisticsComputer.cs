@@ -96,7 +96,9 @@ internal static class LayerStatisticsComputer
         var kept = new FfnActivations(new BatchTensors(activations), new BatchTensors(outputs));
         if (!statistics) return (null, kept);
         using var scatter = output!.CenteredScatter();
-        using var scores = FfnChannelImportance.Score(input!.Norms(), activation!.Norms(), scatter, dense.Gate, dense.Up, dense.Down);
+        using var inputNorms = input!.Norms();
+        using var activationNorms = activation!.Norms();
+        using var scores = FfnChannelImportance.Score(inputNorms, activationNorms, scatter, dense.Gate, dense.Up, dense.Down);
         return (new FfnStatistics { Input = input, Activation = activation, Output = output, ChannelScores = scores.Total.clone() }, kept);
     }
 

@@ -144,10 +144,6 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 layerTimings.Add(LayerTiming.Between(l, forwardSeconds[l], before, timings.Snapshot()));
                 if (sequential)
                     chain = new CacheKey().Add("previous", chain).Add("layer", storedHash!).Hash();
-                // Any tensor handle that escaped a dispose scope holds its native memory until finalized; the managed heap is
-                // too small for the collector to run on its own, so collect once per layer (milliseconds) to keep memory flat.
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
                 _progress.Report("pruning layers", l + 1, config.NumLayers);
             }
             hidden.Dispose();
@@ -217,8 +213,6 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
             foreach (var h in states) h.Dispose();
             states = next;
             similarities[l] = acc.Mean;
-            GC.Collect();   // as in the pruning loop: handles that escaped a scope release their native memory now
-            GC.WaitForPendingFinalizers();
             _progress.Report("dense pass", l + 1, config.NumLayers);
         }
         foreach (var h in states) h.Dispose();
