@@ -3,31 +3,6 @@ using SlimLLM.Pruning.Selection;
 
 namespace SlimLLM.Pruning.Engine;
 
-/// <summary>Where the statistics of layer l come from.</summary>
-public enum CalibrationMode
-{
-    /// <summary>The paper: layer l sees the outputs of the already-pruned layers 0..l-1; FFN statistics follow the pruned attention.</summary>
-    Sequential,
-    /// <summary>All statistics from the dense model only (layers independent of each other's pruning).</summary>
-    Dense,
-}
-
-/// <summary>
-/// How much to prune. Either <see cref="Target"/> (fraction of decoder-layer parameters to remove, solved for R), or the
-/// paper's explicit mean ratio <see cref="MeanRatio"/> (R). <see cref="PrunedLayers"/> (P) and <see cref="Alpha"/> default
-/// to the paper's LLaMA-7B settings scaled to the model's depth (P = 26/32 of the layers and alpha = 10 below 35%
-/// reduction, 30/32 and 7 above).
-/// </summary>
-public sealed record RatioSpec(double? Target = null, double? MeanRatio = null, int? PrunedLayers = null, double? Alpha = null, double MaxRatio = 0.9)
-{
-    public double Level => Target ?? MeanRatio ?? throw new InvalidOperationException("RatioSpec needs Target or MeanRatio");
-
-    public int ResolvePrunedLayers(int layers) =>
-        Math.Clamp(PrunedLayers ?? (int)Math.Round(layers * (Level < 0.35 ? 26.0 : 30.0) / 32.0, MidpointRounding.AwayFromZero), 1, layers);
-
-    public double ResolveAlpha() => Alpha ?? (Level < 0.35 ? 10.0 : 7.0);
-}
-
 public sealed record PruneSettings
 {
     /// <summary>Which importance criterion picks the pruned KV groups and FFN channels.</summary>
