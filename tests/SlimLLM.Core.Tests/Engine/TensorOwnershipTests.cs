@@ -1,3 +1,4 @@
+using SlimLLM.Caching;
 using SlimLLM.Calibration;
 using SlimLLM.Compute;
 using SlimLLM.Evaluation;
@@ -47,22 +48,38 @@ public class TensorOwnershipTests(ITestOutputHelper output)
     [InlineData("wanda-sp", null, "sequential")]
     [InlineData("flap", null, "sequential")]
     [InlineData("magnitude", "mean-bias", "sequential")]
-    public void Pruning_a_layer_leaves_alive_only_the_weights_it_stores(string method, string? recovery, string mode)
+    public void Pruning_a_layer_leaves_alive_only_the_weights_it_stores(string method, string? recovery, string mode) =>
+        PruneAndCount(new PruningEngine(), Settings(method, recovery, mode));
+
+    [Theory]
+    [InlineData("sequential")]
+    [InlineData("dense")]
+    public void So_does_a_run_that_reads_its_statistics_and_fits_from_the_cache(string mode)
+    {
+        using var dir = TestData.NewTempDir();
+        var cache = new StatisticsCache(dir.Path);
+        var settings = Settings("slimllm", "ridge", mode);
+        PruneAndCount(new PruningEngine(cache: cache, modelFingerprint: "model"), settings);
+        PruneAndCount(new PruningEngine(cache: cache, modelFingerprint: "model"), settings);
+    }
+
+    private static PruneSettings Settings(string method, string? recovery, string mode) => new()
+    {
+        Method = MethodRegistry.Method(method),
+        Recovery = recovery is null ? null : MethodRegistry.Recovery(recovery),
+        Mode = MethodRegistry.Mode(mode),
+        Ratio = new RatioSpec(Target: 0.3),
+        BatchSize = 4,
+    };
+
+    private void PruneAndCount(PruningEngine engine, PruneSettings settings)
     {
         using var source = ModelLoader.Open(TestData.Stories260KGguf);
         var calibration = CalibrationSet.FromText(source.Tokenizer, TextCorpus.Read(TestData.TinyStoriesValid), 8, 32, 42);
-        var settings = new PruneSettings
-        {
-            Method = MethodRegistry.Method(method),
-            Recovery = recovery is null ? null : MethodRegistry.Recovery(recovery),
-            Mode = MethodRegistry.Mode(mode),
-            Ratio = new RatioSpec(Target: 0.3),
-            BatchSize = 4,
-        };
         long before = Live;
         var store = new CountingStore();
         using (store)
-        using (new PruningEngine().Run(source, calibration, settings, Cpu, store: store))
+        using (engine.Run(source, calibration, settings, Cpu, store: store))
         {
             // Layers 0 and 1 also make the calibration states (layer 0 is not pruned and needs none): from layer 2 on, the
             // states a layer brings forward replace those it was given.
