@@ -20,7 +20,15 @@ public class TensorOwnershipTests(ITestOutputHelper output)
 {
     private static readonly ComputeDevice Cpu = ComputeDevice.Resolve("cpu");
 
-    private static long Live => DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+    /// <summary>Tensors created on this thread and not yet disposed, in a dispose scope or not.</summary>
+    private static long Live
+    {
+        get
+        {
+            var s = DisposeScopeManager.Statistics.TensorStatistics;
+            return s.CreatedInScopeCount + s.CreatedOutsideScopeCount - s.DisposedInScopeCount - s.DisposedOutsideScopeCount;
+        }
+    }
 
     /// <summary>The in-memory store, noting the live tensors of this thread as each layer arrives.</summary>
     private sealed class CountingStore : IPrunedLayerStore
