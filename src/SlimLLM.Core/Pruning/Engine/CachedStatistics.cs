@@ -7,8 +7,14 @@ namespace SlimLLM.Pruning.Engine;
 /// <summary>Statistics read from the cache when there, else computed and written to it.</summary>
 internal sealed class CachedStatistics(IStatisticsCache cache, IProgressReporter progress, PhaseTimings timings)
 {
+    public AttentionStatistics Attention(string key, Func<AttentionStatistics> compute) =>
+        GetOrCompute("attention", key, AttentionStatistics.FromTensors, s => s.ToTensors(), compute);
+
+    public FfnStatistics Ffn(string key, Func<FfnStatistics> compute) =>
+        GetOrCompute("ffn", key, FfnStatistics.FromTensors, s => s.ToTensors(), compute);
+
     /// <summary>The statistics of <paramref name="kind"/> under <paramref name="key"/>; the caller disposes them.</summary>
-    public T GetOrCompute<T>(string kind, string key, Func<IReadOnlyDictionary<string, Tensor>, string, T> fromTensors,
+    private T GetOrCompute<T>(string kind, string key, Func<IReadOnlyDictionary<string, Tensor>, string, T> fromTensors,
         Func<T, Dictionary<string, Tensor>> toTensors, Func<T> compute)
     {
         var cached = timings.Time("cache", () => cache.TryGet(kind, key));
@@ -28,10 +34,4 @@ internal sealed class CachedStatistics(IStatisticsCache cache, IProgressReporter
         foreach (var t in tensors.Values) t.Dispose();
         return value;
     }
-
-    public AttentionStatistics Attention(string key, Func<AttentionStatistics> compute) =>
-        GetOrCompute("attention", key, AttentionStatistics.FromTensors, s => s.ToTensors(), compute);
-
-    public FfnStatistics Ffn(string key, Func<FfnStatistics> compute) =>
-        GetOrCompute("ffn", key, FfnStatistics.FromTensors, s => s.ToTensors(), compute);
 }
