@@ -31,8 +31,7 @@ public sealed class CacheKey
         foreach (var (name, t) in tensors)
         {
             sha.AppendData(Encoding.UTF8.GetBytes($"{name}|{t.dtype}|{string.Join(",", t.shape)}|"));
-            using var cpu = t.cpu().contiguous();
-            sha.AppendData(cpu.bytes);
+            using (NewDisposeScope()) sha.AppendData(t.cpu().contiguous().bytes);
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }

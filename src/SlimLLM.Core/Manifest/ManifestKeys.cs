@@ -1,4 +1,5 @@
 using SlimLLM.Pruning.Engine;
+using SlimLLM.Pruning.Methods;
 
 namespace SlimLLM.Manifest;
 
@@ -28,13 +29,13 @@ public static class ManifestKeys
     };
 
     public static IReadOnlyList<KeyValuePair<string, PruningMethod>> Methods { get; } =
-        Enum.GetValues<PruningMethod>().Select(m => KeyValuePair.Create(PruneSettings.Name(m), m)).ToList();
+        MethodRegistry.Methods.Select(m => KeyValuePair.Create(m.Name, m)).ToList();
 
-    public static IReadOnlyList<KeyValuePair<string, CalibrationMode>> Modes { get; } =
-        [new("sequential", CalibrationMode.Sequential), new("dense", CalibrationMode.Dense)];
+    public static IReadOnlyList<KeyValuePair<string, CalibrationMode>> Modes => MethodRegistry.Modes;
 
-    public static IReadOnlyList<KeyValuePair<string, RecoveryChoice>> Recoveries { get; } =
-        [new("regression", RecoveryChoice.Regression), new("mean-bias", RecoveryChoice.MeanBias), new("ridge", RecoveryChoice.Ridge), new("none", RecoveryChoice.None)];
+    /// <summary>The recovery names, each standing for itself (<see cref="PruningSpec.Recovery"/> holds the name).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Recoveries { get; } =
+        MethodRegistry.RecoveryNames.Select(n => KeyValuePair.Create(n, n)).ToList();
 
     public static IReadOnlyList<KeyValuePair<string, OutputFormat>> Formats { get; } =
         [new("safetensors", OutputFormat.Safetensors), new("gguf", OutputFormat.Gguf)];

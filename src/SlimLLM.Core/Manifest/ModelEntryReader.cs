@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using SlimLLM.Pruning.Engine;
+using SlimLLM.Pruning.Methods;
 using static System.FormattableString;
 
 namespace SlimLLM.Manifest;
@@ -180,17 +181,17 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
                 "Lower 'ratio', or raise 'max_ratio'.");
             ok = false;
         }
-        if (recovery is { Value: RecoveryChoice.Ridge } ridge && calibration is { Samples: < 2 })
+        if (recovery is { } held && MethodRegistry.Recovery(held.Value) is { HoldsOut: true } && calibration is { Samples: < 2 })
         {
-            section.Report(ManifestErrorCode.ConflictingKeys, ridge.Position,
-                Invariant($"'recovery: ridge' holds out a quarter of the calibration samples and needs at least 2, but 'calibration.samples' is {calibration.Samples}."),
+            section.Report(ManifestErrorCode.ConflictingKeys, held.Position,
+                Invariant($"'recovery: {held.Value}' holds out a quarter of the calibration samples and needs at least 2, but 'calibration.samples' is {calibration.Samples}."),
                 "Raise 'calibration.samples' (the paper uses 32).");
             ok = false;
         }
         if (!ok) return null;
-        var m2 = method?.Value ?? PruningMethod.SlimLLM;
+        var m2 = method?.Value ?? MethodRegistry.DefaultMethod;
         return new PruningSpec(m2, target?.Value, ratio?.Value, layers?.Value, alpha?.Value, max,
-            recovery?.Value ?? RecoveryChoice.MethodDefault, keepLowest?.Value ?? true);
+            recovery?.Value, keepLowest?.Value ?? true);
     }
 
     private List<EvaluateSpec>? ReadEvaluate()

@@ -39,7 +39,7 @@ public sealed record ModelSpec
         Method = Pruning.Method,
         Ratio = new RatioSpec(Pruning.Target, Pruning.Ratio, Pruning.PrunedLayers, Pruning.Alpha, Pruning.MaxRatio),
         Mode = Calibration.Mode,
-        Recovery = Pruning.RecoveryMethod,
+        Recovery = Pruning.ExplicitRecovery,
         NoRecovery = Pruning.NoRecovery,
         KeepLowestOnePercent = Pruning.KeepLowestOnePercent,
         BatchSize = Calibration.BatchSize,

@@ -1,16 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SlimLLM.Pruning.Engine;
+using SlimLLM.Pruning.Methods;
 
 namespace SlimLLM.Output;
 
 /// <summary>The content of slimllm.json: how a pruned model was made, and what it measured.</summary>
 public sealed record Provenance
 {
-    /// <summary>Version of the pruning algorithm and of the cached statistics' layout; part of every cache key.</summary>
-    public const int AlgorithmVersion = 3;
     public string SlimllmVersion { get; init; } = typeof(Provenance).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-    public int Algorithm { get; init; } = AlgorithmVersion;
+    public int Algorithm { get; init; } = Pruning.PruningAlgorithm.Version;
     public required BaseModelInfo BaseModel { get; init; }
     public required string Method { get; init; }
     public required SettingsInfo Settings { get; init; }
@@ -52,8 +51,8 @@ public sealed record Provenance
         return new Provenance
         {
             BaseModel = new BaseModelInfo(source.Path, source.Format, source.Config.Architecture),
-            Method = PruneSettings.Name(s.Method),
-            Settings = new SettingsInfo(s.Mode.ToString().ToLowerInvariant(), s.EffectiveRecovery is { } rec ? RecoveryName(rec) : null,
+            Method = s.Method.Name,
+            Settings = new SettingsInfo(MethodRegistry.ModeName(s.Mode), s.EffectiveRecovery?.Name,
                 s.KeepLowestOnePercent, s.Ratio.MaxRatio, s.BatchSize),
             Calibration = new CalibrationInfo(calibrationFiles, calibration.Samples, calibration.SeqLen, calibration.Seed, calibration.TokenCount, calibration.Fingerprint),
             Ratios = new RatioInfo(r.TargetReduction, r.MeanRatio, r.PrunedLayerCount, r.Alpha, r.AchievedDecoderReduction, r.AchievedModelReduction,
@@ -66,12 +65,4 @@ public sealed record Provenance
             TimingsSeconds = r.Timings.Seconds,
         };
     }
-
-    public static string RecoveryName(Pruning.Recovery.RecoveryMethod m) => m switch
-    {
-        Pruning.Recovery.RecoveryMethod.Regression => "regression",
-        Pruning.Recovery.RecoveryMethod.MeanBias => "mean-bias",
-        Pruning.Recovery.RecoveryMethod.Ridge => "ridge",
-        _ => m.ToString(),
-    };
 }

@@ -126,7 +126,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         var textHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
         double Measure(string? modelFingerprint, Func<IModelSource> open, string phase)
         {
-            string? key = modelFingerprint is null ? null : new CacheKey().Add("what", "perplexity").Add("algorithm", Provenance.AlgorithmVersion)
+            string? key = modelFingerprint is null ? null : new CacheKey().Add("what", "perplexity").Add("algorithm", Pruning.PruningAlgorithm.Version)
                 .Add("model", modelFingerprint).Add("text", textHash).Add("seq_len", spec.SeqLen).Add("max_tokens", spec.MaxTokens ?? -1)
                 .Add("dtype", compute.DType.ToString()).Add("device", compute.Device.type.ToString()).Hash();
             if (key is not null && cache.TryGet("perplexity", key) is { } hit)

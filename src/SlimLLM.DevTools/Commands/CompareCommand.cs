@@ -6,7 +6,7 @@ using SlimLLM.Compute;
 using SlimLLM.Evaluation;
 using SlimLLM.Models;
 using SlimLLM.Pruning.Engine;
-using SlimLLM.Pruning.Recovery;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Tool.Cli;
 using SlimLLM.Tool.Commands;
 
@@ -28,12 +28,12 @@ public static class CompareCommand
         var extra = new Option<string[]>("--eval") { Description = "Further evaluation texts (e.g. WikiText-2).", AllowMultipleArgumentsPerToken = true };
         var maxTokens = new Option<long?>("--max-tokens") { Description = "Evaluate only the first N tokens of each --eval text." };
         var targets = new Option<string>("--targets") { Description = "Decoder-parameter reductions, comma-separated.", DefaultValueFactory = _ => "0.2,0.5" };
-        var methods = new Option<string>("--methods") { Description = "Comma-separated rows: METHOD[:RECOVERY] with METHOD slimllm, magnitude, wanda-sp or flap; ATTN/FFN mixes criteria (ablation), e.g. slimllm/flap:mean-bias.",
+        var methods = new Option<string>("--methods") { Description = $"Comma-separated rows: METHOD[:RECOVERY] with METHOD {string.Join(", ", MethodRegistry.MethodNames)}; ATTN/FFN mixes criteria (ablation), e.g. slimllm/flap:mean-bias.",
             DefaultValueFactory = _ => "slimllm:regression,slimllm:mean-bias,slimllm:ridge,magnitude,wanda-sp,flap" };
         var samples = new Option<int>("--samples") { DefaultValueFactory = _ => 32, Description = "Calibration sequences." };
         var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 128, Description = "Calibration and evaluation window." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42, Description = "Calibration seed." };
-        var mode = new Option<string>("--mode") { DefaultValueFactory = _ => "sequential", Description = "sequential | dense." };
+        var mode = new Option<string>("--mode") { DefaultValueFactory = _ => "sequential", Description = string.Join(" | ", MethodRegistry.ModeNames) + "." };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var cmd = new Command("compare", "Print the quality table: perplexity of SlimLLM and the baselines at several reductions, measured side by side.")
@@ -77,7 +77,7 @@ public static class CompareCommand
                     using var result = new PruningEngine().Run(source, calibration, settings, compute);
                     double seconds = sw.Elapsed.TotalSeconds;
                     using var pruned = result.ToModel(compute.Device, compute.DType, Math.Max(sl, 128));
-                    var recName = settings.EffectiveRecovery is { } m ? Output.Provenance.RecoveryName(m) : "none";
+                    var recName = settings.EffectiveRecovery?.Name ?? MethodRegistry.NoRecovery;
                     rows.Add(new Row(parts[0], recName, target, result.AchievedDecoderReduction, result.AchievedModelReduction, Evaluate(pruned), seconds));
                     progress.Info($"{parts[0]} ({recName}) at {target:P0}: " + string.Join(", ", rows[^1].Perplexities.Select(p => p.ToString("F3", CultureInfo.InvariantCulture))));
                 }

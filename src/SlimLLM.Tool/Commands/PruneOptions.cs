@@ -2,42 +2,24 @@ using System.CommandLine;
 using System.Globalization;
 using SlimLLM.Errors;
 using SlimLLM.Pruning.Engine;
-using SlimLLM.Pruning.Recovery;
+using SlimLLM.Pruning.Methods;
 
 namespace SlimLLM.Tool.Commands;
 
-/// <summary>Parses the method/recovery/mode names shared by `prune` and `compare`.</summary>
+/// <summary>Parses the method/recovery/mode names shared by `prune` and `compare` (the names are <see cref="MethodRegistry"/>'s).</summary>
 public static class PruneNames
 {
-    public static readonly string[] Methods = ["slimllm", "magnitude", "wanda-sp", "flap"];
-    public static readonly string[] Recoveries = ["regression", "mean-bias", "ridge", "none"];
-
-    public static PruningMethod Method(string name) => name.ToLowerInvariant() switch
-    {
-        "slimllm" => PruningMethod.SlimLLM,
-        "magnitude" => PruningMethod.Magnitude,
-        "wanda-sp" => PruningMethod.WandaSp,
-        "flap" => PruningMethod.Flap,
-        _ => throw new SlimLLMException(null, $"unknown pruning method '{name}'.", $"Use one of: {string.Join(", ", Methods)}."),
-    };
+    public static PruningMethod Method(string name) => MethodRegistry.Method(name);
 
     /// <summary>Null means the method's default; "none" is returned as (null, true).</summary>
-    public static (RecoveryMethod? Method, bool None) Recovery(string? name) => name?.ToLowerInvariant() switch
+    public static (PruningRecovery? Recovery, bool None) Recovery(string? name) => name?.ToLowerInvariant() switch
     {
         null or "" or "default" => (null, false),
-        "regression" => (RecoveryMethod.Regression, false),
-        "mean-bias" => (RecoveryMethod.MeanBias, false),
-        "ridge" => (RecoveryMethod.Ridge, false),
-        "none" => (null, true),
-        _ => throw new SlimLLMException(null, $"unknown recovery '{name}'.", $"Use one of: {string.Join(", ", Recoveries)}."),
+        MethodRegistry.NoRecovery => (null, true),
+        _ => (MethodRegistry.Recovery(name), false),
     };
 
-    public static CalibrationMode Mode(string name) => name.ToLowerInvariant() switch
-    {
-        "sequential" => CalibrationMode.Sequential,
-        "dense" => CalibrationMode.Dense,
-        _ => throw new SlimLLMException(null, $"unknown calibration mode '{name}'.", "Use sequential or dense."),
-    };
+    public static CalibrationMode Mode(string name) => MethodRegistry.Mode(name);
 
     public static double[] Fractions(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && v < 1 ? v

@@ -1,4 +1,5 @@
 using SlimLLM.Pruning.Engine;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Pruning.Recovery;
 using static TorchSharp.torch;
 using static SlimLLM.Tests.Pruning.PruningTestTensors;
@@ -16,7 +17,7 @@ public class FfnRecoveryFitTests
         var batches = new[] { Random(4, 2, 5, m), Random(5, 1, 7, m) };                    // b x s x m activations
         var outputs = batches.Select(a => a.matmul(wDown.t())).ToList();                 // dense y = a W^T
         using var acts = new FfnActivations(new BatchTensors(batches.ToList()), new BatchTensors(outputs));
-        var (fit, ridge) = LayerStatisticsComputer.FitFfnRecovery(acts, wDown, kept, fitBatches: 2, RecoveryMethod.Regression);
+        var (fit, ridge) = LayerStatisticsComputer.FitFfnRecovery(acts, wDown, kept, fitBatches: 2, new RegressionRecovery());
         Assert.Null(ridge);
 
         // Explicit: x = a[:, K] W[:, K]^T, then per dimension slope = cov(x, y) / var(x), bias = mean(y) - slope mean(x).
@@ -46,11 +47,11 @@ public class FfnRecoveryFitTests
         var wDown = Random(6, d, m);
         var batches = new[] { Random(7, 1, 9, m), Random(8, 1, 9, m), Random(9, 1, 9, m) };
         using var acts = new FfnActivations(new BatchTensors(batches.ToList()), new BatchTensors(batches.Select(b => b.matmul(wDown.t())).ToList()));
-        var (_, ridge) = LayerStatisticsComputer.FitFfnRecovery(acts, wDown, [1, 3], fitBatches: 2, RecoveryMethod.Ridge);
+        var (_, ridge) = LayerStatisticsComputer.FitFfnRecovery(acts, wDown, [1, 3], fitBatches: 2, new RidgeRecovery());
         Assert.NotNull(ridge);
         Assert.Contains(ridge!.Value, LinearRecovery.DefaultRidgeGrid);
         // Without held-out batches ridge falls back to plain regression (no strength can be chosen).
-        var (_, none) = LayerStatisticsComputer.FitFfnRecovery(acts, wDown, [1, 3], fitBatches: 3, RecoveryMethod.Ridge);
+        var (_, none) = LayerStatisticsComputer.FitFfnRecovery(acts, wDown, [1, 3], fitBatches: 3, new RidgeRecovery());
         Assert.Null(none);
     }
 }

@@ -1,5 +1,6 @@
 using SlimLLM.Models;
 using SlimLLM.Pruning.Engine;
+using SlimLLM.Pruning.Recovery;
 using SlimLLM.Tests.Support;
 using static TorchSharp.torch;
 
@@ -31,13 +32,13 @@ internal static class PrunedTinyStories
             var oBias = 0.05 * cos(positions * (0.3 + i));
             var downScale = 1 - 0.08 * cos(positions * (1.1 + i));
             var downBias = 0.04 * sin(positions * (0.5 + i));
-            var (attention, attentionConfig) = LayerSurgery.PruneAttention(dense, c.Layers[i], c.HeadDim, keptGroups[i], oScale, oBias);
+            var (attention, attentionConfig) = LayerSurgery.PruneAttention(dense, c.Layers[i], c.HeadDim, keptGroups[i], new ScaleBias(oScale, oBias));
             using (attention)
             {
                 var channels = Enumerable.Range(0, c.Layers[i].IntermediateSize).ToArray();
                 new Random(11 + i).Shuffle(channels); // a fixed pseudo-random choice
                 var kept = channels.Take(keptChannels[i]).Order().ToArray();
-                var (pruned, config) = LayerSurgery.PruneMlp(attention, attentionConfig, kept, downScale, downBias);
+                var (pruned, config) = LayerSurgery.PruneMlp(attention, attentionConfig, kept, new ScaleBias(downScale, downBias));
                 foreach (var (_, t) in pruned.Named()) t.MoveToOuterDisposeScope();
                 layers.Add(pruned);
                 configs.Add(config);

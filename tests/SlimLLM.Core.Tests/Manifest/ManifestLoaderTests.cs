@@ -1,6 +1,6 @@
 using SlimLLM.Manifest;
 using SlimLLM.Pruning.Engine;
-using SlimLLM.Pruning.Recovery;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Tests.Support;
 
 namespace SlimLLM.Tests.Manifest;
@@ -59,7 +59,7 @@ public sealed class ManifestLoaderTests : IDisposable
         // Sorted ordinally, duplicates (a.txt twice) dropped, notes.md not matched.
         Assert.Equal([_ws.Full("data/cal/a.txt"), _ws.Full("data/cal/sub/b.txt"), _ws.Full("data/cal/z.txt"), _ws.Full("data/extra.txt")], m.Calibration.Files);
         Assert.Equal((16, 64, -7, CalibrationMode.Dense, 4), (m.Calibration.Samples, m.Calibration.SeqLen, m.Calibration.Seed, m.Calibration.Mode, m.Calibration.BatchSize));
-        Assert.Equal(new PruningSpec(PruningMethod.WandaSp, null, 0.30, 2, 5, 0.8, RecoveryChoice.Ridge, false), m.Pruning);
+        Assert.Equal(new PruningSpec(MethodRegistry.Method("wanda-sp"), null, 0.30, 2, 5, 0.8, "ridge", false), m.Pruning);
         Assert.Equal([new EvaluateSpec(_ws.Full("data/test.txt"), 4096, 64, 0.5), new EvaluateSpec(_ws.Full("data/cal/a.txt"), null, 128, null)], m.Evaluate);
         Assert.Equal(_ws.Full("build/out"), m.OutputRoot);
         Assert.Equal(_ws.Full("build/out/tiny-slim"), m.OutputDir);
@@ -70,10 +70,10 @@ public sealed class ManifestLoaderTests : IDisposable
         var settings = m.ToPruneSettings();
         Assert.Equal(new PruneSettings
         {
-            Method = PruningMethod.WandaSp,
+            Method = MethodRegistry.Method("wanda-sp"),
             Ratio = new RatioSpec(Target: null, MeanRatio: 0.30, PrunedLayers: 2, Alpha: 5, MaxRatio: 0.8),
             Mode = CalibrationMode.Dense,
-            Recovery = RecoveryMethod.Ridge,
+            Recovery = new RidgeRecovery(),
             KeepLowestOnePercent = false,
             BatchSize = 4,
         }, settings);
@@ -86,7 +86,7 @@ public sealed class ManifestLoaderTests : IDisposable
 
         Assert.Equal([_ws.Full("data/cal/a.txt"), _ws.Full("data/cal/z.txt")], m.Calibration.Files);
         Assert.Equal((32, 128, 42, CalibrationMode.Sequential, 8), (m.Calibration.Samples, m.Calibration.SeqLen, m.Calibration.Seed, m.Calibration.Mode, m.Calibration.BatchSize));
-        Assert.Equal(new PruningSpec(PruningMethod.SlimLLM, 0.2, null, null, null, 0.9, RecoveryChoice.MethodDefault, true), m.Pruning);
+        Assert.Equal(new PruningSpec(MethodRegistry.Method("slimllm"), 0.2, null, null, null, 0.9, null, true), m.Pruning);
         Assert.Empty(m.Evaluate);
         Assert.Equal(_ws.Full("out/m"), m.OutputDir);
         Assert.Equal([OutputFormat.Safetensors], m.Formats);
@@ -94,7 +94,7 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Null(m.CacheDir);
         var settings = m.ToPruneSettings();
         Assert.Equal(new PruneSettings { Ratio = new RatioSpec(Target: 0.2) }, settings);
-        Assert.Equal(RecoveryMethod.Regression, settings.EffectiveRecovery);
+        Assert.Equal(new RegressionRecovery(), settings.EffectiveRecovery);
     }
 
     [Fact]
@@ -102,9 +102,9 @@ public sealed class ManifestLoaderTests : IDisposable
     {
         var m = Assert.Single(_ws.Load(ManifestWorkspace.Minimal + "      method: magnitude\n      recovery: none\n").Models);
 
-        Assert.Equal(RecoveryChoice.None, m.Pruning.Recovery);
+        Assert.Equal("none", m.Pruning.Recovery);
         Assert.True(m.Pruning.NoRecovery);
-        Assert.Null(m.Pruning.RecoveryMethod);
+        Assert.Null(m.Pruning.ExplicitRecovery);
         Assert.Null(m.ToPruneSettings().EffectiveRecovery);
     }
 
@@ -112,7 +112,7 @@ public sealed class ManifestLoaderTests : IDisposable
     public void Recovery_none_overrides_slimllm_default_regression()
     {
         var m = Assert.Single(_ws.Load(ManifestWorkspace.Minimal + "      recovery: none\n").Models);
-        Assert.Equal(SlimLLM.Pruning.Engine.PruningMethod.SlimLLM, m.ToPruneSettings().Method);
+        Assert.Equal(MethodRegistry.Method("slimllm"), m.ToPruneSettings().Method);
         Assert.Null(m.ToPruneSettings().EffectiveRecovery);
     }
 

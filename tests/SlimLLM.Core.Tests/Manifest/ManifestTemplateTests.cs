@@ -1,5 +1,6 @@
 using SlimLLM.Manifest;
 using SlimLLM.Pruning.Engine;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Tests.Support;
 
 namespace SlimLLM.Tests.Manifest;
@@ -26,7 +27,7 @@ public sealed class ManifestTemplateTests : IDisposable
         Assert.Equal(new PathSourceSpec(Path.GetFullPath(TestData.TinyStoriesLlama)), m.Source);
         Assert.Equal([Path.GetFullPath(TestData.TinyStoriesValid)], m.Calibration.Files);
         Assert.Equal((32, 128, 42, CalibrationMode.Sequential), (m.Calibration.Samples, m.Calibration.SeqLen, m.Calibration.Seed, m.Calibration.Mode));
-        Assert.Equal(new PruningSpec(PruningMethod.SlimLLM, 0.20, null, null, null, 0.9, RecoveryChoice.MethodDefault, true), m.Pruning);
+        Assert.Equal(new PruningSpec(MethodRegistry.Method("slimllm"), 0.20, null, null, null, 0.9, null, true), m.Pruning);
         Assert.Equal([new EvaluateSpec(Path.GetFullPath(TestData.WikiText2Test), 65536, 128, 0.50)], m.Evaluate);
         Assert.Equal(Path.Combine(_dir.Path, "out", "tinystories-slim"), m.OutputDir);
         Assert.Equal([OutputFormat.Safetensors], m.Formats);

@@ -124,7 +124,7 @@ public class LinearRecoveryTests
     }
 
     [Fact]
-    public void Folding_scales_kept_columns_and_carries_an_existing_bias_through_the_scale()
+    public void Folding_scales_kept_columns_and_adds_the_existing_bias_unscaled()
     {
         var w = Random(41, D, 5).to(ScalarType.Float32);
         var bias0 = tensor(new[] { 0.5, -1.0, 2.0 }, ScalarType.Float32);
@@ -134,7 +134,7 @@ public class LinearRecoveryTests
         Assert.Equal(ScalarType.Float32, folded.Weight.dtype);
         Assert.Equal(new long[] { D, 3 }, folded.Weight.shape);
 
-        // The folded layer on any input equals a * (W_kept u + b0) + b.
+        // The folded layer on any input equals a * W_kept u + b + b0 (the fit is made on outputs without b0).
         var u = Random(42, 4, 3).to(ScalarType.Float32);
         var foldedOut = Matrix(u.matmul(folded.Weight.t()) + folded.Bias);
         double[,] wm = Matrix(w), um = Matrix(u);
@@ -143,9 +143,9 @@ public class LinearRecoveryTests
         for (var n = 0; n < 4; n++)
             for (var j = 0; j < D; j++)
             {
-                var dense = b0[j];
-                for (var c = 0; c < 3; c++) dense += wm[j, cols[c]] * um[n, c];
-                Assert.Equal(a[j] * dense + b[j], foldedOut[n, j], 1e-5);
+                var keptOut = 0.0;
+                for (var c = 0; c < 3; c++) keptOut += wm[j, cols[c]] * um[n, c];
+                Assert.Equal(a[j] * keptOut + b[j] + b0[j], foldedOut[n, j], 1e-5);
             }
     }
 

@@ -10,14 +10,14 @@ namespace SlimLLM.Pruning.Engine;
 /// (sequential mode) or the dense layers (dense mode).
 /// </summary>
 internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Func<Tensor> embeddingTable, ComputeDevice compute, RotaryEmbedding rope,
-    ModelConfig config, Counter passes, PhaseTimings timings) : IDisposable
+    ModelConfig config, ForwardPassCounter passes, PhaseTimings timings) : IDisposable
 {
     private List<Tensor>? _states;
     private int _position = -1;     // the layer whose input _states holds
     private readonly List<DecoderLayerConfig> _prunedConfigs = [];
 
     public RotaryEmbedding Rope => rope;
-    public Counter Passes => passes;
+    public ForwardPassCounter Passes => passes;
 
     public List<Tensor> Embedded()
     {

@@ -8,7 +8,7 @@ namespace SlimLLM.Pruning.Engine;
 /// head outputs of pass A feed pass B, whose FFN activations feed the recovery fit. A cache hit skips a pass entirely.
 /// </summary>
 internal sealed class LayerPasses(DecoderLayerWeights dense, DecoderLayerConfig layer, ModelConfig config, Func<IReadOnlyList<Tensor>> inputs,
-    int fitBatches, RotaryEmbedding rope, Counter passes, PhaseTimings timings) : IDisposable
+    int fitBatches, RotaryEmbedding rope, ForwardPassCounter passes, PhaseTimings timings) : IDisposable
 {
     private BatchTensors? _headOutputs;
     private FfnActivations? _activations;

@@ -1,9 +1,7 @@
 using SlimLLM.Models;
-using SlimLLM.Pruning.Baselines;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Pruning.Recovery;
 using SlimLLM.Pruning.Selection;
-using SlimLLM.Pruning.Statistics;
-using static TorchSharp.torch;
 
 namespace SlimLLM.Pruning.Engine;
 
@@ -42,84 +40,47 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
         int groups = layer.NumKeyValueHeads;
         int pruneGroups = PruneCount.FromRatio(ratio, groups);
         using var all = stats.All();
-        UnitSelectionResult? holistic = null;
-        int[] kept = timings.Time("selection", () =>
-        {
-            if (pruneGroups == 0) return Enumerable.Range(0, groups).ToArray();
-            if (settings.EffectiveAttentionMethod == PruningMethod.SlimLLM)
-            {
-                holistic = HolisticUnitSelector.Select(all, pruneGroups);
-                return holistic.KeptAscending;
-            }
-            var aw = new AttentionWeights(w.Q, w.K, w.V, w.O, groups);
-            using var scores = settings.EffectiveAttentionMethod switch
-            {
-                PruningMethod.Magnitude => MagnitudeScores.KvGroups(aw),
-                PruningMethod.WandaSp => WandaSpScores.KvGroups(aw, stats.Input.Norms(), stats.HeadOutput.Norms()),
-                PruningMethod.Flap => FlapScores.KvGroups(aw, stats.HeadOutput.Variances()),
-                _ => throw new InvalidOperationException(),
-            };
-            return LowestScoreSelection.Kept(scores, pruneGroups).Select(i => (int)i).ToArray();
-        });
+        var selection = pruneGroups == 0 ? new KvGroupSelection(Enumerable.Range(0, groups).ToArray(), null)
+            : timings.Time("selection", () => settings.EffectiveAttentionMethod.SelectKvGroups(new AttentionUnits(w, groups, stats, all), pruneGroups));
+        int[] kept = selection.Kept;
 
         double? ridge = null;
         ScaleBias? fit = null;
-        if (settings.EffectiveRecovery is { } method && pruneGroups > 0)
+        if (settings.EffectiveRecovery is { } recovery && pruneGroups > 0)
         {
-            fit = timings.Time("regression", () =>
+            (fit, ridge) = timings.Time("regression", () =>
             {
                 using var allStats = all.RegressionStats(kept);
-                if (method != RecoveryMethod.Ridge) return LinearRecovery.Fit(allStats, method);
-                using var fitStats = stats.Fit.RegressionStats(kept);
-                using var heldStats = stats.Held.RegressionStats(kept);
-                var choice = LinearRecovery.ChooseRidgeStrength(fitStats, heldStats);
-                ridge = choice.Strength;
-                return LinearRecovery.Fit(allStats, RecoveryMethod.Ridge, choice.Strength);
+                using var fitStats = recovery.HoldsOut ? stats.Fit.RegressionStats(kept) : null;
+                using var heldStats = recovery.HoldsOut ? stats.Held.RegressionStats(kept) : null;
+                return recovery.Fit(allStats, fitStats, heldStats);
             });
         }
-        var (pruned, prunedConfig) = LayerSurgery.PruneAttention(w, layer, config.HeadDim, kept, fit?.Scale, fit?.Bias);
+        var (pruned, prunedConfig) = LayerSurgery.PruneAttention(w, layer, config.HeadDim, kept, fit);
         fit?.Dispose();
-        return new AttentionOutcome(pruned, prunedConfig, kept, holistic, ridge);
+        return new AttentionOutcome(pruned, prunedConfig, kept, selection.Holistic, ridge);
     }
 
     /// <param name="fitRecovery">Fits down_proj's recovery for the kept channels (it needs the layer's FFN activations).</param>
     public FfnOutcome PruneFfn(DecoderLayerWeights attentionPruned, DecoderLayerConfig attentionConfig, double ratio, FfnStatistics stats, PhaseTimings timings,
-        Func<long[], RecoveryMethod, (ScaleBias Fit, double? RidgeStrength)> fitRecovery)
+        Func<long[], PruningRecovery, (ScaleBias Fit, double? RidgeStrength)> fitRecovery)
     {
         var w = attentionPruned;
         int m = attentionConfig.IntermediateSize;
         int pruneChannels = FfnChannelSelector.PrunedCount(m, ratio, settings.FfnRule);
-        long[] kept = timings.Time("selection", () =>
+        long[] kept = pruneChannels == 0 ? Enumerable.Range(0, m).Select(i => (long)i).ToArray() : timings.Time("selection", () =>
         {
-            if (pruneChannels == 0) return Enumerable.Range(0, m).Select(i => (long)i).ToArray();
-            if (settings.EffectiveFfnMethod == PruningMethod.SlimLLM)
-                return FfnChannelSelector.KeptChannels(stats.ChannelScores, ratio, settings.FfnRule);
-            var fw = new FfnWeights(w.Gate, w.Up, w.Down);
-            using var baseline = settings.EffectiveFfnMethod switch
-            {
-                PruningMethod.Magnitude => MagnitudeScores.FfnChannels(fw),
-                PruningMethod.WandaSp => WandaSpScores.FfnChannels(fw, stats.Input.Norms(), stats.Activation.Norms()),
-                PruningMethod.Flap => FlapScores.FfnChannels(fw, stats.Activation.Variances()),
-                _ => throw new InvalidOperationException(),
-            };
-            return LowestScoreSelection.Kept(baseline, pruneChannels);
+            using var scores = settings.EffectiveFfnMethod.ChannelScores(new FfnUnits(w, stats));
+            return FfnChannelSelector.KeptChannels(scores, ratio, settings.FfnRule);
         });
 
         double? ridge = null;
         ScaleBias? fit = null;
-        if (settings.EffectiveRecovery is { } method && pruneChannels > 0)
-            (fit, ridge) = fitRecovery(kept, method);
+        if (settings.EffectiveRecovery is { } recovery && pruneChannels > 0)
+            (fit, ridge) = fitRecovery(kept, recovery);
         var keptList = kept.Select(c => (int)c).ToArray();
-        var (pruned, prunedConfig) = LayerSurgery.PruneMlp(w, attentionConfig, keptList, fit?.Scale, fit?.Bias);
+        var (pruned, prunedConfig) = LayerSurgery.PruneMlp(w, attentionConfig, keptList, fit);
         fit?.Dispose();
         return new FfnOutcome(pruned, prunedConfig, keptList, ridge);
     }
-}
-
-/// <summary>Counts calibration forward passes through decoder layers (one per layer per batch).</summary>
-internal sealed class Counter
-{
-    private long _value;
-    public long Value => _value;
-    public void Add(long n = 1) => Interlocked.Add(ref _value, n);
 }

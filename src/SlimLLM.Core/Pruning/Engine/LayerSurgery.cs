@@ -1,4 +1,5 @@
 using SlimLLM.Models;
+using SlimLLM.Pruning.Recovery;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,11 +13,11 @@ public static class LayerSurgery
 {
     /// <summary>
     /// Keeps whole KV groups: KV head g and its query heads g*r .. g*r+r-1 (r = heads per KV head).
-    /// <paramref name="oScale"/>/<paramref name="oBias"/> (length d) are the recovery's per-dimension scale and added bias
-    /// for o_proj (null: unchanged, no bias added). An existing o_proj bias is kept and added to.
+    /// <paramref name="oFit"/> is the recovery of o_proj, folded in by <see cref="LinearRecovery.Fold"/> (null: o_proj's kept
+    /// columns unchanged, no bias added).
     /// </summary>
     public static (DecoderLayerWeights Weights, DecoderLayerConfig Config) PruneAttention(
-        DecoderLayerWeights w, DecoderLayerConfig layer, int headDim, IReadOnlyList<int> keptGroups, Tensor? oScale, Tensor? oBias)
+        DecoderLayerWeights w, DecoderLayerConfig layer, int headDim, IReadOnlyList<int> keptGroups, ScaleBias? oFit)
     {
         using var scope = NewDisposeScope();
         int r = layer.QueryHeadsPerKvHead;
@@ -25,9 +26,7 @@ public static class LayerSurgery
         using var qIdx = tensor(qRows, dtype: ScalarType.Int64);
         using var kvIdx = tensor(kvRows, dtype: ScalarType.Int64);
 
-        var o = w.O.index_select(1, qIdx);
-        if (oScale is not null) o = ScaleRows(o, oScale);
-        var newOBias = CombineBias(w.OBias, oBias, w.O.dtype);
+        var (o, oBias) = Project(w.O, w.OBias, qIdx, oFit);
 
         var pruned = new DecoderLayerWeights
         {
@@ -35,7 +34,7 @@ public static class LayerSurgery
             Q = w.Q.index_select(0, qIdx), QBias = w.QBias?.index_select(0, qIdx),
             K = w.K.index_select(0, kvIdx), KBias = w.KBias?.index_select(0, kvIdx),
             V = w.V.index_select(0, kvIdx), VBias = w.VBias?.index_select(0, kvIdx),
-            O = o, OBias = newOBias,
+            O = o, OBias = oBias,
             PostAttentionNorm = w.PostAttentionNorm.alias(),
             Gate = w.Gate.alias(), GateBias = w.GateBias?.alias(),
             Up = w.Up.alias(), UpBias = w.UpBias?.alias(),
@@ -50,14 +49,13 @@ public static class LayerSurgery
         return (KeepOutside(pruned), config);
     }
 
-    /// <summary>Keeps the given FFN channels; <paramref name="downScale"/>/<paramref name="downBias"/> as for o_proj.</summary>
+    /// <summary>Keeps the given FFN channels; <paramref name="downFit"/> as for o_proj.</summary>
     public static (DecoderLayerWeights Weights, DecoderLayerConfig Config) PruneMlp(
-        DecoderLayerWeights w, DecoderLayerConfig layer, IReadOnlyList<int> keptChannels, Tensor? downScale, Tensor? downBias)
+        DecoderLayerWeights w, DecoderLayerConfig layer, IReadOnlyList<int> keptChannels, ScaleBias? downFit)
     {
         using var scope = NewDisposeScope();
         using var idx = tensor(keptChannels.Select(c => (long)c).ToArray(), dtype: ScalarType.Int64);
-        var down = w.Down.index_select(1, idx);
-        if (downScale is not null) down = ScaleRows(down, downScale);
+        var (down, downBias) = Project(w.Down, w.DownBias, idx, downFit);
         var pruned = new DecoderLayerWeights
         {
             InputNorm = w.InputNorm.alias(),
@@ -68,24 +66,9 @@ public static class LayerSurgery
             PostAttentionNorm = w.PostAttentionNorm.alias(),
             Gate = w.Gate.index_select(0, idx), GateBias = w.GateBias?.index_select(0, idx),
             Up = w.Up.index_select(0, idx), UpBias = w.UpBias?.index_select(0, idx),
-            Down = down, DownBias = CombineBias(w.DownBias, downBias, w.Down.dtype),
+            Down = down, DownBias = downBias,
         };
         return (KeepOutside(pruned), layer with { IntermediateSize = keptChannels.Count, Biases = pruned.Biases });
-    }
-
-    /// <summary>diag(scale) W in float64, returned in W's dtype; a block of rows at a time (a float64 copy of a 7B down_proj is 288 MB).</summary>
-    private static Tensor ScaleRows(Tensor w, Tensor scale)
-    {
-        const long rowsPerBlock = 512;
-        var blocks = new List<Tensor>();
-        for (long r = 0; r < w.shape[0]; r += rowsPerBlock)
-        {
-            using var scope = NewDisposeScope();
-            long n = Math.Min(rowsPerBlock, w.shape[0] - r);
-            var block = w.narrow(0, r, n).to(ScalarType.Float64) * scale.narrow(0, r, n).to(ScalarType.Float64).unsqueeze(1);
-            blocks.Add(block.to(w.dtype).MoveToOuterDisposeScope());
-        }
-        return cat(blocks, 0);
     }
 
     /// <summary>Moves the result's tensors out of the method's dispose scope, which frees every intermediate copy at once.</summary>
@@ -95,12 +78,12 @@ public static class LayerSurgery
         return w;
     }
 
-    private static Tensor? CombineBias(Tensor? existing, Tensor? added, ScalarType dtype)
+    /// <summary>The output projection's kept input columns and bias, with the recovery folded in when there is one.</summary>
+    private static (Tensor Weight, Tensor? Bias) Project(Tensor weight, Tensor? bias, Tensor keptColumns, ScaleBias? fit)
     {
-        if (added is null) return existing?.alias();
-        var b = added.to(ScalarType.Float64);
-        if (existing is not null) b = b + existing.to(ScalarType.Float64);
-        return b.to(dtype);
+        if (fit is null) return (weight.index_select(1, keptColumns), bias?.alias());
+        var folded = LinearRecovery.Fold(weight, keptColumns, fit, bias);
+        return (folded.Weight, folded.Bias);
     }
 
     private static long[] RowsOf(IReadOnlyList<int> heads, int headDim) =>

@@ -1,4 +1,5 @@
 using SlimLLM.Caching;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Pruning.Recovery;
 using static TorchSharp.torch;
 
@@ -12,11 +13,11 @@ internal sealed class RecoveryCache(IStatisticsCache cache, string statisticsKey
 {
     public static readonly RecoveryCache None = new(new NoStatisticsCache(), "");
 
-    public (ScaleBias Fit, double? RidgeStrength) GetOrFit(string block, long[] kept, RecoveryMethod method, Func<(ScaleBias, double?)> fit)
+    public (ScaleBias Fit, double? RidgeStrength) GetOrFit(string block, long[] kept, PruningRecovery recovery, Func<(ScaleBias, double?)> fit)
     {
         if (statisticsKey.Length == 0) return fit();
         var key = new CacheKey().Add("what", "fit").Add("block", block).Add("statistics", statisticsKey)
-            .Add("kept", string.Join(",", kept)).Add("method", method.ToString()).Hash();
+            .Add("kept", string.Join(",", kept)).Add("method", recovery.Formula.ToString()).Hash();
         var hit = cache.TryGet("fit", key);
         if (hit is not null && hit.TryGetValue("scale", out var scale) && hit.TryGetValue("bias", out var bias) && hit.TryGetValue("ridge", out var ridge))
         {

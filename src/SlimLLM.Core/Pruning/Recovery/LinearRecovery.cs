@@ -81,9 +81,9 @@ public static class LinearRecovery
     }
 
     /// <summary>
-    /// Folds a fit into the pruned layer: W' = diag(a) W[:, kept], bias' = b + a * b0, computed in float64 and returned in
-    /// <paramref name="weight"/>'s dtype. The fit must have been made with x = the pruned layer's full output (including its
-    /// existing bias b0, if any): then a (W_kept u + b0) + b = W' u + bias'. LLaMA's o_proj and down_proj have no bias (b0 = 0).
+    /// Folds a fit into the pruned layer: W' = diag(a) W[:, kept], bias' = b + b0, computed in float64 and returned in
+    /// <paramref name="weight"/>'s dtype. The fit is made on outputs without the layer's existing bias b0 (the kept units'
+    /// contributions against the dense ones), so b0 is added unscaled: a W_kept u + b + b0 = W' u + bias'.
     /// </summary>
     /// <param name="weight">The dense layer weight, d_out x d_in (o_proj: d x H*h; down_proj: d x m).</param>
     /// <param name="keptColumns">Input columns to keep (int64), in the order the pruned layer will use them.</param>
@@ -96,11 +96,24 @@ public static class LinearRecovery
         if (existingBias is not null && (existingBias.dim() != 1 || existingBias.shape[0] != weight.shape[0]))
             throw new ArgumentException($"The existing bias must have length {weight.shape[0]}.", nameof(existingBias));
         using var scope = NewDisposeScope();
-        var a = fit.Scale.to(ScalarType.Float64, weight.device);
-        var b = fit.Bias.to(ScalarType.Float64, weight.device);
-        var kept = weight.index_select(1, keptColumns.to(ScalarType.Int64, weight.device)).to(ScalarType.Float64);
-        var newWeight = a.unsqueeze(1) * kept;
-        var newBias = existingBias is null ? b : b + a * existingBias.to(ScalarType.Float64, weight.device);
-        return new FoldedLinear(newWeight.to(weight.dtype).MoveToOuterDisposeScope(), newBias.to(weight.dtype).MoveToOuterDisposeScope());
+        var kept = weight.index_select(1, keptColumns.to(ScalarType.Int64, weight.device));
+        var bias = fit.Bias.to(ScalarType.Float64);
+        if (existingBias is not null) bias = bias + existingBias.to(ScalarType.Float64);
+        return new FoldedLinear(ScaleRows(kept, fit.Scale).MoveToOuterDisposeScope(), bias.to(weight.dtype).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>diag(scale) W in float64, returned in W's dtype; a block of rows at a time (a float64 copy of a 7B down_proj is 288 MB).</summary>
+    private static Tensor ScaleRows(Tensor w, Tensor scale)
+    {
+        const long rowsPerBlock = 512;
+        var blocks = new List<Tensor>();
+        for (long r = 0; r < w.shape[0]; r += rowsPerBlock)
+        {
+            using var scope = NewDisposeScope();
+            long n = Math.Min(rowsPerBlock, w.shape[0] - r);
+            var block = w.narrow(0, r, n).to(ScalarType.Float64) * scale.narrow(0, r, n).to(ScalarType.Float64).unsqueeze(1);
+            blocks.Add(block.to(w.dtype).MoveToOuterDisposeScope());
+        }
+        return cat(blocks, 0);
     }
 }

@@ -4,18 +4,6 @@ using static TorchSharp.torch;
 
 namespace SlimLLM.Pruning.Selection;
 
-/// <summary>The SlimLLM FFN channel scores (length m, float64) and their three terms. Lower Total = less important.</summary>
-public sealed record FfnChannelScores(Tensor Gate, Tensor Up, Tensor Down, Tensor Total) : IDisposable
-{
-    public void Dispose()
-    {
-        Gate.Dispose();
-        Up.Dispose();
-        Down.Dispose();
-        Total.Dispose();
-    }
-}
-
 /// <summary>
 /// SlimLLM's holistic FFN channel importance, computed in float64:
 /// PCA of the output, C = (Y - mean)^T (Y - mean) = V diag(lambda) V^T (eigh), w_k = sigmoid(|lambda_k| / mean|lambda|);

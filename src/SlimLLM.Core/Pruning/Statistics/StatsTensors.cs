@@ -28,7 +28,8 @@ internal static class StatsTensors
     public static long ReadCount(IReadOnlyDictionary<string, Tensor> tensors, string name, string source, string kind)
     {
         var t = Require(tensors, name, new long[] { 1 }, source, kind);
-        var count = t.to(ScalarType.Int64, CPU).item<long>();
+        using var onCpu = t.to(ScalarType.Int64, CPU);
+        var count = onCpu.item<long>();
         if (count < 0)
             throw new SlimLLMException(source, $"The {kind} statistics hold a negative token count ({count}) in tensor '{name}'.", CacheFix);
         return count;

@@ -1,4 +1,5 @@
 using SlimLLM.Models;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Pruning.Selection;
 using SlimLLM.Pruning.Recovery;
 using SlimLLM.Pruning.Statistics;
@@ -6,94 +7,6 @@ using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
 namespace SlimLLM.Pruning.Engine;
-
-/// <summary>
-/// Ratio-independent statistics of one layer's attention block: the KV-group contribution statistics (split into the part the
-/// recovery is fitted on and the part held out for ridge), the attention-input and per-head-output moments for the baselines.
-/// </summary>
-public sealed class AttentionStatistics : IDisposable
-{
-    public required UnitContributionStats Fit { get; init; }
-    public required UnitContributionStats Held { get; init; }
-    public required ChannelMomentStats Input { get; init; }
-    public required ChannelMomentStats HeadOutput { get; init; }
-
-    /// <summary>Fit + held: what selection uses.</summary>
-    public UnitContributionStats All() => Held.Count == 0 ? Clone(Fit) : Merge(Fit, Held);
-
-    public Dictionary<string, Tensor> ToTensors() => Prefixed(("fit.", Fit.ToTensors()), ("held.", Held.ToTensors()),
-        ("input.", Input.ToTensors()), ("heads.", HeadOutput.ToTensors()));
-
-    public static AttentionStatistics FromTensors(IReadOnlyDictionary<string, Tensor> t, string source) => new()
-    {
-        Fit = UnitContributionStats.FromTensors(Part(t, "fit."), source),
-        Held = UnitContributionStats.FromTensors(Part(t, "held."), source),
-        Input = ChannelMomentStats.FromTensors(Part(t, "input."), source),
-        HeadOutput = ChannelMomentStats.FromTensors(Part(t, "heads."), source),
-    };
-
-    public void Dispose() { Fit.Dispose(); Held.Dispose(); Input.Dispose(); HeadOutput.Dispose(); }
-
-    private static UnitContributionStats Clone(UnitContributionStats s) => UnitContributionStats.FromTensors(s.ToTensors(), "statistics");
-
-    private static UnitContributionStats Merge(UnitContributionStats a, UnitContributionStats b)
-    {
-        var ta = a.ToTensors();
-        var tb = b.ToTensors();
-        var merged = ta.Keys.ToDictionary(k => k, k => ta[k] + tb[k]);
-        foreach (var x in ta.Values.Concat(tb.Values)) x.Dispose();
-        return UnitContributionStats.FromTensors(merged, "statistics");
-    }
-
-    internal static Dictionary<string, Tensor> Prefixed(params (string Prefix, Dictionary<string, Tensor> Tensors)[] parts) =>
-        parts.SelectMany(p => p.Tensors.Select(kv => (p.Prefix + kv.Key, kv.Value))).ToDictionary(x => x.Item1, x => x.Item2);
-
-    internal static Dictionary<string, Tensor> Part(IReadOnlyDictionary<string, Tensor> t, string prefix) =>
-        t.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
-}
-
-/// <summary>Ratio-independent statistics of one layer's FFN block, taken on the output of the chosen attention block.</summary>
-public sealed class FfnStatistics : IDisposable
-{
-    public required ChannelMomentStats Input { get; init; }
-    public required ChannelMomentStats Activation { get; init; }
-    public required OutputCovarianceStats Output { get; init; }
-    /// <summary>
-    /// SlimLLM's channel scores (I_gate + I_up + I_down, length m). They depend only on these statistics and the dense FFN
-    /// weights, not on any ratio, so they are computed once with the statistics (the float64 eigh is the costly part) and cached.
-    /// </summary>
-    public required Tensor ChannelScores { get; init; }
-
-    public Dictionary<string, Tensor> ToTensors() => AttentionStatistics.Prefixed(("input.", Input.ToTensors()), ("act.", Activation.ToTensors()),
-        ("out.", Output.ToTensors()), ("", new Dictionary<string, Tensor> { ["channel_scores"] = ChannelScores.clone() }));
-
-    public static FfnStatistics FromTensors(IReadOnlyDictionary<string, Tensor> t, string source) => new()
-    {
-        Input = ChannelMomentStats.FromTensors(AttentionStatistics.Part(t, "input."), source),
-        Activation = ChannelMomentStats.FromTensors(AttentionStatistics.Part(t, "act."), source),
-        Output = OutputCovarianceStats.FromTensors(AttentionStatistics.Part(t, "out."), source),
-        ChannelScores = t.TryGetValue("channel_scores", out var scores) ? scores.clone()
-            : throw new Errors.SlimLLMException(source, "the cache entry has no channel_scores.", "It is recomputed."),
-    };
-
-    public void Dispose() { Input.Dispose(); Activation.Dispose(); Output.Dispose(); ChannelScores.Dispose(); }
-}
-
-/// <summary>Per-batch tensors of one calibration pass that later steps of the same layer reuse; disposed together.</summary>
-internal sealed class BatchTensors(List<Tensor> values) : IDisposable
-{
-    public IReadOnlyList<Tensor> Values => values;
-    public Tensor this[int b] => values[b];
-    public void Dispose() { foreach (var t in values) t.Dispose(); values.Clear(); }
-}
-
-/// <summary>The FFN activations a = silu(gate f) * up f and the dense FFN output y of every calibration batch.</summary>
-internal sealed class FfnActivations(BatchTensors activations, BatchTensors outputs) : IDisposable
-{
-    public BatchTensors Activations => activations;
-    public BatchTensors Outputs => outputs;
-    public void Dispose() { activations.Dispose(); outputs.Dispose(); }
-}
 
 /// <summary>
 /// The calibration passes of one layer (this is where the forward computation of the statistics happens). Pass A runs the
@@ -110,7 +23,7 @@ internal static class LayerStatisticsComputer
 
     /// <summary>Pass A: the head outputs of every batch, and (when <paramref name="statistics"/>) the attention statistics.</summary>
     public static (AttentionStatistics? Stats, BatchTensors HeadOutputs) Attention(DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config,
-        IReadOnlyList<Tensor> inputs, int fitBatches, RotaryEmbedding rope, Counter passes, PhaseTimings timings, bool statistics)
+        IReadOnlyList<Tensor> inputs, int fitBatches, RotaryEmbedding rope, ForwardPassCounter passes, PhaseTimings timings, bool statistics)
     {
         int d = config.HiddenSize, hd = config.HeadDim, heads = layer.NumHeads, groups = layer.NumKeyValueHeads;
         var outputs = new List<Tensor>(inputs.Count);
@@ -152,7 +65,7 @@ internal static class LayerStatisticsComputer
     /// <param name="keptHeadColumns">The columns of X that <paramref name="attention"/>'s o_proj reads (null: all).</param>
     /// <param name="dense">The dense layer (its FFN weights and norms).</param>
     public static (FfnStatistics? Stats, FfnActivations Activations) Ffn(DecoderLayerWeights attention, Tensor? keptHeadColumns, BatchTensors headOutputs,
-        DecoderLayerWeights dense, ModelConfig config, IReadOnlyList<Tensor> inputs, Counter passes, PhaseTimings timings, bool statistics)
+        DecoderLayerWeights dense, ModelConfig config, IReadOnlyList<Tensor> inputs, ForwardPassCounter passes, PhaseTimings timings, bool statistics)
     {
         int d = config.HiddenSize, m = (int)dense.Gate.shape[0];
         ChannelMomentStats? input = statistics ? new(d) : null, activation = statistics ? new(m) : null;
@@ -183,7 +96,9 @@ internal static class LayerStatisticsComputer
         var kept = new FfnActivations(new BatchTensors(activations), new BatchTensors(outputs));
         if (!statistics) return (null, kept);
         using var scatter = output!.CenteredScatter();
-        using var scores = FfnChannelImportance.Score(input!.Norms(), activation!.Norms(), scatter, dense.Gate, dense.Up, dense.Down);
+        using var inputNorms = input!.Norms();
+        using var activationNorms = activation!.Norms();
+        using var scores = FfnChannelImportance.Score(inputNorms, activationNorms, scatter, dense.Gate, dense.Up, dense.Down);
         return (new FfnStatistics { Input = input, Activation = activation, Output = output, ChannelScores = scores.Total.clone() }, kept);
     }
 
@@ -191,7 +106,7 @@ internal static class LayerStatisticsComputer
     /// Pass C: the recovery fit of down_proj for the kept channels, on x = a[:, kept] W_down[:, kept]^T (the pruned FFN's output)
     /// against the dense output y; the held-out batches (if any) choose the ridge strength.
     /// </summary>
-    public static (ScaleBias Fit, double? RidgeStrength) FitFfnRecovery(FfnActivations acts, Tensor wDown, long[] kept, int fitBatches, RecoveryMethod method)
+    public static (ScaleBias Fit, double? RidgeStrength) FitFfnRecovery(FfnActivations acts, Tensor wDown, long[] kept, int fitBatches, PruningRecovery recovery)
     {
         int d = (int)wDown.shape[0];
         int batches = acts.Activations.Values.Count;
@@ -209,9 +124,6 @@ internal static class LayerStatisticsComputer
             (b < fitBatches ? fit : held).Accumulate(x, y);
             all?.Accumulate(x, y);
         }
-        if (held.Count == 0) return (LinearRecovery.Fit(fit, method == RecoveryMethod.Ridge ? RecoveryMethod.Regression : method), null);
-        if (method != RecoveryMethod.Ridge) return (LinearRecovery.Fit(all!, method), null);
-        var choice = LinearRecovery.ChooseRidgeStrength(fit, held);
-        return (LinearRecovery.Fit(all!, RecoveryMethod.Ridge, choice.Strength), choice.Strength);
+        return recovery.Fit(all ?? fit, fit, held);
     }
 }
