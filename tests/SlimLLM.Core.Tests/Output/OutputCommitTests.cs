@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using SlimLLM.Output;
+using SlimLLM.Progress;
 using SlimLLM.Tests.Support;
 using Xunit;
 using static SlimLLM.Tests.Output.OutputSafetyTests;
@@ -59,11 +61,21 @@ public class OutputCommitTests
         using var dir = TestData.NewTempDir();
         var manifest = Manifest(dir.Path);
         var cache = Path.Combine(dir.Path, "cache");
-        var results = Enumerable.Range(0, runs).AsParallel().WithDegreeOfParallelism(runs)
-            .Select(_ => ToolRunner.Run("prune", manifest, "--cache-dir", cache)).ToList();
+        // The test holds the output's lock while the runs start, so that they overlap however fast or slow this machine is:
+        // each one that reaches the lock in the first seconds must wait, then all go through one at a time.
+        var output = Path.Combine(dir.Path, "out", "slim");
+        List<ToolResult> results;
+        using (var held = OutputLock.Acquire(output, NullProgress.Instance))
+        {
+            var running = Enumerable.Range(0, runs)
+                .Select(_ => Task.Factory.StartNew(() => ToolRunner.Run("prune", manifest, "--cache-dir", cache), TaskCreationOptions.LongRunning))
+                .ToList();
+            Thread.Sleep(TimeSpan.FromSeconds(10));
+            held.Dispose();
+            results = running.Select(t => t.Result).ToList();
+        }
         foreach (var r in results) Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains(results, r => r.Stderr.Contains("waiting for another slimllm run that is writing"));
-        var output = Path.Combine(dir.Path, "out", "slim");
         Assert.Equal(["slim"], Entries(Path.Combine(dir.Path, "out")));
         var files = Hashes(output);
         Assert.Contains("model.gguf", files.Keys);
