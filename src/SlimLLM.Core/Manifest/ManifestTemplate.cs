@@ -1,3 +1,5 @@
+using SlimLLM.Pruning.Methods;
+
 namespace SlimLLM.Manifest;
 
 /// <summary>The commented starter manifest <c>slimllm init</c> writes.</summary>
@@ -34,13 +36,13 @@ public static class ManifestTemplate
               mode: sequential           # sequential: each layer sees the pruned layers before it (the paper)
                                          # dense: statistics from the dense model only (re-pruning at another target is cheap)
             pruning:
-              method: slimllm            # slimllm | magnitude | wanda-sp | flap
+              method: slimllm            # {{string.Join(" | ", MethodRegistry.MethodNames)}}
               target: 0.20               # fraction of decoder-layer parameters to remove
               # ratio: 0.20              # instead of target: the paper's mean per-layer ratio R
               # pruned_layers: 26        # P: how many layers are pruned (default: 26/32 of the layers, 30/32 from 35%)
               # alpha: 10                # sharpness of the per-layer ratios (default: 10, 7 from 35%)
               max_ratio: 0.9             # no layer loses more than this fraction
-              # recovery: regression     # regression | mean-bias | ridge | none (default: the method's own)
+              # recovery: regression     # {{string.Join(" | ", MethodRegistry.RecoveryNames)}} (default: the method's own)
             evaluate:                    # perplexity of the dense and the pruned model; remove to skip
               - text: {{Quote(evaluationText)}}
                 max_tokens: 65536

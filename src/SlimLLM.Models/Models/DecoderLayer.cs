@@ -24,7 +24,7 @@ public static class DecoderLayer
     /// continue the positions it holds (see <see cref="HeadOutputs"/>).
     /// </summary>
     public static Tensor Forward(Tensor x, DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config, RotaryEmbedding rope,
-        LayerTrace? trace = null, KvCache? cache = null)
+        KvCache? cache = null)
     {
         using var scope = NewDisposeScope();
         var h = RmsNorm(x, w.InputNorm, config.RmsNormEps);
@@ -35,15 +35,6 @@ public static class DecoderLayer
         var a = FeedForwardActivation(f, w);
         var ffn = F.linear(a, w.Down, w.DownBias);
         var y = mid + ffn;
-        if (trace is not null)
-        {
-            trace.AttentionInput = h.MoveToOuterDisposeScope();
-            trace.HeadOutputs = heads.MoveToOuterDisposeScope();
-            trace.AttentionOutput = attn.MoveToOuterDisposeScope();
-            trace.FfnInput = f.MoveToOuterDisposeScope();
-            trace.FfnActivation = a.MoveToOuterDisposeScope();
-            trace.FfnOutput = ffn.MoveToOuterDisposeScope();
-        }
         return y.MoveToOuterDisposeScope();
     }
 
