@@ -67,7 +67,6 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 layerConfigs.Add(prunedConfig);
                 decisions.Add(decision);
                 layerTimings.Add(LayerTiming.Between(l, forwardSeconds[l], before, timings.Snapshot()));
-                CollectEscapedHandles();
                 _progress.Report("pruning layers", l + 1, config.NumLayers);
             }
             hidden.Dispose();
@@ -98,19 +97,6 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         {
             embedding?.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Once per layer (milliseconds). TensorOwnershipTests finds no undisposed tensor on the engine's in-memory path, yet a
-    /// 512-sample TinyStories prune through the tool peaks at 1.07 GB of RSS without this against 0.6 GB with it: some native
-    /// memory on that path is still released only by finalizers, and the managed heap is too small for them to run on their own
-    /// (measured: no garbage collection at all during such a prune without this call; the pruning thread's live tensor count
-    /// stays at 130-139 from layer to layer, yet each collection finds 1,500-4,100 objects waiting for finalization).
-    /// </summary>
-    internal static void CollectEscapedHandles()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
     }
 
     /// <summary>How many of the last calibration samples a recovery holds out (ridge, to choose its strength on): a quarter.</summary>

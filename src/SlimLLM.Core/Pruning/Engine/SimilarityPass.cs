@@ -45,7 +45,6 @@ internal sealed class SimilarityPass(IModelSource source, ComputeDevice compute,
             foreach (var h in states) h.Dispose();
             states = next;
             similarities[l] = acc.Mean;
-            PruningEngine.CollectEscapedHandles();
             progress.Report("dense pass", l + 1, config.NumLayers);
         }
         foreach (var h in states) h.Dispose();
