@@ -20,13 +20,21 @@ public sealed class AttentionStatistics : IDisposable
     public Dictionary<string, Tensor> ToTensors() => Prefixed(("fit.", Fit.ToTensors()), ("held.", Held.ToTensors()),
         ("input.", Input.ToTensors()), ("heads.", HeadOutput.ToTensors()));
 
-    public static AttentionStatistics FromTensors(IReadOnlyDictionary<string, Tensor> t, string source) => new()
+    /// <param name="device">Where the statistics are rebuilt: the compute device (cache entries are stored on the CPU).</param>
+    public static AttentionStatistics FromTensors(IReadOnlyDictionary<string, Tensor> t, string source, Device? device = null) => new()
     {
-        Fit = UnitContributionStats.FromTensors(Part(t, "fit."), source),
-        Held = UnitContributionStats.FromTensors(Part(t, "held."), source),
-        Input = ChannelMomentStats.FromTensors(Part(t, "input."), source),
-        HeadOutput = ChannelMomentStats.FromTensors(Part(t, "heads."), source),
+        Fit = UnitContributionStats.FromTensors(Part(t, "fit."), source, device),
+        Held = UnitContributionStats.FromTensors(Part(t, "held."), source, device),
+        Input = ChannelMomentStats.FromTensors(Part(t, "input."), source, device),
+        HeadOutput = ChannelMomentStats.FromTensors(Part(t, "heads."), source, device),
     };
+
+    /// <summary>Every state tensor, named, for <see cref="DevicePlacement"/>.</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> State() =>
+    [
+        ("fit.sum", Fit.Sums), ("fit.cross", Fit.CrossProducts), ("held.sum", Held.Sums), ("held.cross", Held.CrossProducts),
+        ("input.sum", Input.Sum), ("input.sumsq", Input.SumSquares), ("heads.sum", HeadOutput.Sum), ("heads.sumsq", HeadOutput.SumSquares),
+    ];
 
     public void Dispose() { Fit.Dispose(); Held.Dispose(); Input.Dispose(); HeadOutput.Dispose(); }
 

@@ -5,13 +5,14 @@ using static TorchSharp.torch;
 namespace SlimLLM.Pruning.Engine;
 
 /// <summary>Statistics read from the cache when there, else computed and written to it.</summary>
-internal sealed class CachedStatistics(IStatisticsCache cache, IProgressReporter progress, PhaseTimings timings)
+/// <remarks>Entries are stored on the CPU and rebuilt on <paramref name="device"/> (the compute device).</remarks>
+internal sealed class CachedStatistics(IStatisticsCache cache, IProgressReporter progress, PhaseTimings timings, Device device)
 {
     public AttentionStatistics Attention(string key, Func<AttentionStatistics> compute) =>
-        GetOrCompute("attention", key, AttentionStatistics.FromTensors, s => s.ToTensors(), compute);
+        GetOrCompute("attention", key, (t, s) => AttentionStatistics.FromTensors(t, s, device), s => s.ToTensors(), compute);
 
     public FfnStatistics Ffn(string key, Func<FfnStatistics> compute) =>
-        GetOrCompute("ffn", key, FfnStatistics.FromTensors, s => s.ToTensors(), compute);
+        GetOrCompute("ffn", key, (t, s) => FfnStatistics.FromTensors(t, s, device), s => s.ToTensors(), compute);
 
     /// <summary>The statistics of <paramref name="kind"/> under <paramref name="key"/>; the caller disposes them.</summary>
     private T GetOrCompute<T>(string kind, string key, Func<IReadOnlyDictionary<string, Tensor>, string, T> fromTensors,

@@ -18,14 +18,22 @@ public sealed class FfnStatistics : IDisposable
     public Dictionary<string, Tensor> ToTensors() => AttentionStatistics.Prefixed(("input.", Input.ToTensors()), ("act.", Activation.ToTensors()),
         ("out.", Output.ToTensors()), ("", new Dictionary<string, Tensor> { ["channel_scores"] = ChannelScores.clone() }));
 
-    public static FfnStatistics FromTensors(IReadOnlyDictionary<string, Tensor> t, string source) => new()
+    /// <param name="device">Where the statistics are rebuilt: the compute device (cache entries are stored on the CPU).</param>
+    public static FfnStatistics FromTensors(IReadOnlyDictionary<string, Tensor> t, string source, Device? device = null) => new()
     {
-        Input = ChannelMomentStats.FromTensors(AttentionStatistics.Part(t, "input."), source),
-        Activation = ChannelMomentStats.FromTensors(AttentionStatistics.Part(t, "act."), source),
-        Output = OutputCovarianceStats.FromTensors(AttentionStatistics.Part(t, "out."), source),
-        ChannelScores = t.TryGetValue("channel_scores", out var scores) ? scores.clone()
+        Input = ChannelMomentStats.FromTensors(AttentionStatistics.Part(t, "input."), source, device),
+        Activation = ChannelMomentStats.FromTensors(AttentionStatistics.Part(t, "act."), source, device),
+        Output = OutputCovarianceStats.FromTensors(AttentionStatistics.Part(t, "out."), source, device),
+        ChannelScores = t.TryGetValue("channel_scores", out var scores) ? scores.to(scores.dtype, device ?? scores.device, copy: true)
             : throw new Errors.SlimLLMException(source, "the cache entry has no channel_scores.", "It is recomputed."),
     };
+
+    /// <summary>Every state tensor, named, for <see cref="DevicePlacement"/>.</summary>
+    public IEnumerable<(string Name, Tensor Tensor)> State() =>
+    [
+        ("input.sum", Input.Sum), ("input.sumsq", Input.SumSquares), ("act.sum", Activation.Sum), ("act.sumsq", Activation.SumSquares),
+        ("out.sum", Output.Sum), ("out.gram", Output.Gram), ("channel_scores", ChannelScores),
+    ];
 
     public void Dispose() { Input.Dispose(); Activation.Dispose(); Output.Dispose(); ChannelScores.Dispose(); }
 }

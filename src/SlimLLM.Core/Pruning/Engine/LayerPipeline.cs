@@ -12,7 +12,7 @@ namespace SlimLLM.Pruning.Engine;
 /// </summary>
 internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, PruneSettings settings, LayerPruner pruner, ModelConfig planned,
     HiddenStates hidden, IPrunedLayerStore store, StatisticsKeys keys, CachedStatistics statistics, IStatisticsCache cache, int fitBatches,
-    PhaseTimings timings)
+    PhaseTimings timings, DevicePlacement placement)
 {
     private readonly ModelConfig _config = source.Config;
     private readonly bool _sequential = settings.Mode == CalibrationMode.Sequential;
@@ -23,6 +23,7 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
     {
         using var w = timings.Time("load", () => source.LoadLayer(l, compute.Device, compute.DType));
         var (pruned, prunedConfig, decision) = ratio <= 0 ? KeepDense(l, w, similarity) : Prune(l, w, ratio, similarity);
+        placement.Require($"layer {l} pruned weights", pruned.Named());
         // The stored (checkpoint-dtype) weights are what the next layer sees, with or without the cache.
         // The dense layer goes first (the pruned one holds copies, or aliases that keep what they need): one dense
         // layer resident at a time, never beside both the pruned layer and its stored copy.
@@ -46,8 +47,8 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
             // Dense-mode statistics do not depend on any ratio: take them for unpruned layers too, so that a later change of
             // target (which may start pruning this layer) reuses them.
             using var passes = Passes(l, w);
-            statistics.Attention(keys.Attention(l, _inputs), passes.AttentionStatistics).Dispose();
-            statistics.Ffn(keys.Ffn(l, _inputs, StatisticsKeys.Dense), () => passes.FfnStatistics(w, null)).Dispose();
+            using (var a = statistics.Attention(keys.Attention(l, _inputs), passes.AttentionStatistics)) placement.Require($"layer {l} attention statistics", a.State());
+            using (var f = statistics.Ffn(keys.Ffn(l, _inputs, StatisticsKeys.Dense), () => passes.FfnStatistics(w, null))) placement.Require($"layer {l} FFN statistics", f.State());
         }
         long p = layer.ParameterCount(_config.HiddenSize, _config.HeadDim);
         var decision = new LayerDecision(l, similarity, 0, Enumerable.Range(0, layer.NumKeyValueHeads).ToArray(),
@@ -60,22 +61,28 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
         var layer = _config.Layers[l];
         using var passes = Passes(l, w);
         using var attnStats = statistics.Attention(keys.Attention(l, _inputs), passes.AttentionStatistics);
+        placement.Require($"layer {l} attention statistics", attnStats.State());
         var attention = pruner.PruneAttention(w, layer, ratio, attnStats, timings);
         using var attnWeights = attention.Weights;
         if (_sequential) passes.ReleaseDenseAttentionIfDone();
 
         // Sequential mode: the FFN statistics are taken behind the pruned attention; dense mode: behind the dense one.
         var ffnAttention = _sequential ? attention.Weights : w;
-        using var keptColumns = _sequential ? KeptHeadColumns(attention.KeptGroups, layer, _config.HeadDim) : null;
+        using var keptColumns = _sequential ? KeptHeadColumns(attention.KeptGroups, layer, _config.HeadDim, compute.Device) : null;
         var ffnKey = keys.Ffn(l, _inputs, _sequential ? CacheKey.HashTensors(AttentionTensors(attention.Weights)) : StatisticsKeys.Dense);
         using var ffnStats = statistics.Ffn(ffnKey, () => passes.FfnStatistics(ffnAttention, keptColumns));
-        var recoveryCache = cache is NoStatisticsCache ? RecoveryCache.None : new RecoveryCache(cache, ffnKey);
+        placement.Require($"layer {l} FFN statistics", ffnStats.State());
+        var recoveryCache = cache is NoStatisticsCache ? RecoveryCache.None : new RecoveryCache(cache, ffnKey, compute.Device);
         var ffn = pruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings, (kept, recovery) =>
-            recoveryCache.GetOrFit("ffn", kept, recovery, () =>
+        {
+            var fit = recoveryCache.GetOrFit("ffn", kept, recovery, () =>
             {
                 var acts = passes.FfnActivations(ffnAttention, keptColumns);
                 return timings.Time("regression", () => LayerStatisticsComputer.FitFfnRecovery(acts, w.Down, kept, fitBatches, recovery));
-            }));
+            });
+            placement.Require($"layer {l} FFN recovery", [("scale", fit.Fit.Scale), ("bias", fit.Fit.Bias)]);
+            return fit;
+        });
         var decision = new LayerDecision(l, similarity, ratio, attention.KeptGroups, ffn.KeptChannels, layer.NumKeyValueHeads,
             layer.IntermediateSize, layer.ParameterCount(_config.HiddenSize, _config.HeadDim), ffn.Config.ParameterCount(_config.HiddenSize, _config.HeadDim),
             attention.Holistic?.FinalObjective, attention.Holistic?.Swaps.Count ?? 0, attention.RidgeStrength, ffn.RidgeStrength);
@@ -86,10 +93,10 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
         new(w, _config.Layers[l], _config, () => hidden.At(l, store, source, _sequential), fitBatches, hidden.Rope, hidden.Passes, timings);
 
     /// <summary>The columns of the per-head outputs (o_proj's inputs) that belong to the kept KV groups, in order.</summary>
-    private static Tensor KeptHeadColumns(IReadOnlyList<int> keptGroups, DecoderLayerConfig layer, int headDim)
+    private static Tensor KeptHeadColumns(IReadOnlyList<int> keptGroups, DecoderLayerConfig layer, int headDim, Device device)
     {
         int width = layer.QueryHeadsPerKvHead * headDim;
-        return tensor(keptGroups.SelectMany(g => Enumerable.Range(g * width, width).Select(c => (long)c)).ToArray(), ScalarType.Int64);
+        return tensor(keptGroups.SelectMany(g => Enumerable.Range(g * width, width).Select(c => (long)c)).ToArray(), ScalarType.Int64, device);
     }
 
     private static IEnumerable<(string, Tensor)> AttentionTensors(DecoderLayerWeights w) =>

@@ -27,8 +27,9 @@ internal static class LayerStatisticsComputer
     {
         int d = config.HiddenSize, hd = config.HeadDim, heads = layer.NumHeads, groups = layer.NumKeyValueHeads;
         var outputs = new List<Tensor>(inputs.Count);
-        using HeadOutputMoments? fit = statistics ? new(heads * hd) : null, held = statistics && fitBatches < inputs.Count ? new(heads * hd) : null;
-        ChannelMomentStats? input = statistics ? new(d) : null, headOutput = statistics ? new(heads * hd) : null;
+        var device = inputs[0].device;     // the compute device: the statistics accumulate where the activations are
+        using HeadOutputMoments? fit = statistics ? new(heads * hd, device) : null, held = statistics && fitBatches < inputs.Count ? new(heads * hd, device) : null;
+        ChannelMomentStats? input = statistics ? new(d, device) : null, headOutput = statistics ? new(heads * hd, device) : null;
         for (int b = 0; b < inputs.Count; b++)
         {
             using var scope = NewDisposeScope();
@@ -51,7 +52,7 @@ internal static class LayerStatisticsComputer
         var stats = new AttentionStatistics
         {
             Fit = UnitContributionStats.FromHeadOutputMoments(fit!, w.O, groups),
-            Held = held is { Count: > 0 } ? UnitContributionStats.FromHeadOutputMoments(held, w.O, groups) : new UnitContributionStats(groups, d),
+            Held = held is { Count: > 0 } ? UnitContributionStats.FromHeadOutputMoments(held, w.O, groups) : new UnitContributionStats(groups, d, device),
             Input = input!, HeadOutput = headOutput!,
         };
         return (stats, kept);
@@ -68,8 +69,9 @@ internal static class LayerStatisticsComputer
         DecoderLayerWeights dense, ModelConfig config, IReadOnlyList<Tensor> inputs, ForwardPassCounter passes, PhaseTimings timings, bool statistics)
     {
         int d = config.HiddenSize, m = (int)dense.Gate.shape[0];
-        ChannelMomentStats? input = statistics ? new(d) : null, activation = statistics ? new(m) : null;
-        OutputCovarianceStats? output = statistics ? new(d) : null;
+        var device = inputs[0].device;
+        ChannelMomentStats? input = statistics ? new(d, device) : null, activation = statistics ? new(m, device) : null;
+        OutputCovarianceStats? output = statistics ? new(d, device) : null;
         List<Tensor> activations = new(inputs.Count), outputs = new(inputs.Count);
         for (int b = 0; b < inputs.Count; b++)
         {
@@ -110,10 +112,10 @@ internal static class LayerStatisticsComputer
     {
         int d = (int)wDown.shape[0];
         int batches = acts.Activations.Values.Count;
-        using var fit = new PerDimRegressionStats(d);
-        using var held = new PerDimRegressionStats(d);
+        using var fit = new PerDimRegressionStats(d, wDown.device);
+        using var held = new PerDimRegressionStats(d, wDown.device);
         // The sums over all batches are only needed beside fit's when some are held out (otherwise they are fit's).
-        using var all = fitBatches < batches ? new PerDimRegressionStats(d) : null;
+        using var all = fitBatches < batches ? new PerDimRegressionStats(d, wDown.device) : null;
         using var idx = tensor(kept, ScalarType.Int64, wDown.device);
         using var wKept = wDown.index_select(1, idx);
         for (int b = 0; b < batches; b++)

@@ -23,8 +23,8 @@ public static class LayerSurgery
         int r = layer.QueryHeadsPerKvHead;
         var kvRows = RowsOf(keptGroups, headDim);
         var qRows = RowsOf(keptGroups.SelectMany(g => Enumerable.Range(g * r, r)).ToList(), headDim);
-        using var qIdx = tensor(qRows, dtype: ScalarType.Int64);
-        using var kvIdx = tensor(kvRows, dtype: ScalarType.Int64);
+        using var qIdx = tensor(qRows, dtype: ScalarType.Int64, device: w.Q.device);
+        using var kvIdx = tensor(kvRows, dtype: ScalarType.Int64, device: w.K.device);
 
         var (o, oBias) = Project(w.O, w.OBias, qIdx, oFit);
 
@@ -54,7 +54,7 @@ public static class LayerSurgery
         DecoderLayerWeights w, DecoderLayerConfig layer, IReadOnlyList<int> keptChannels, ScaleBias? downFit)
     {
         using var scope = NewDisposeScope();
-        using var idx = tensor(keptChannels.Select(c => (long)c).ToArray(), dtype: ScalarType.Int64);
+        using var idx = tensor(keptChannels.Select(c => (long)c).ToArray(), dtype: ScalarType.Int64, device: w.Gate.device);
         var (down, downBias) = Project(w.Down, w.DownBias, idx, downFit);
         var pruned = new DecoderLayerWeights
         {

@@ -14,7 +14,10 @@ namespace SlimLLM.Pruning.Engine;
 /// Statistics are ratio-independent and cached under content-addressed keys; calibration hidden states are computed only
 /// when a layer's statistics are missing, so a rebuild with unchanged inputs runs no forward pass at all.
 /// </summary>
-public sealed class PruningEngine(IProgressReporter? progress = null, IStatisticsCache? cache = null, string? modelFingerprint = null)
+/// <param name="placement">Checks that each layer's statistics, fits and pruned weights are on the compute device (default:
+/// the device <c>Run</c> is given).</param>
+public sealed class PruningEngine(IProgressReporter? progress = null, IStatisticsCache? cache = null, string? modelFingerprint = null,
+    DevicePlacement? placement = null)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
     private readonly IStatisticsCache _cache = cache ?? new NoStatisticsCache();
@@ -54,8 +57,8 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 using var table = embedding?.alias() ?? timings.Time("load", source.LoadEmbedding);
                 store.Begin(planned, table);
             });
-            var layers = new LayerPipeline(source, compute, settings, pruner, planned, hidden, store, keys, new CachedStatistics(_cache, _progress, timings),
-                _cache, batches.Fit, timings);
+            var layers = new LayerPipeline(source, compute, settings, pruner, planned, hidden, store, keys, new CachedStatistics(_cache, _progress, timings, compute.Device),
+                _cache, batches.Fit, timings, placement ?? new DevicePlacement(compute.Device));
             var layerConfigs = new List<DecoderLayerConfig>(config.NumLayers);
             var decisions = new List<LayerDecision>(config.NumLayers);
             var layerTimings = new List<LayerTiming>(config.NumLayers);

@@ -9,9 +9,10 @@ namespace SlimLLM.Pruning.Engine;
 /// Caches a layer's recovery fit (per-dimension scale and bias) under the key of the statistics it was fitted on plus the kept
 /// units and the method: an unchanged rebuild then skips the regression, whose cost grows with the square of the FFN width.
 /// </summary>
-internal sealed class RecoveryCache(IStatisticsCache cache, string statisticsKey)
+/// <remarks>A hit is moved to <paramref name="device"/>, the compute device (entries are stored on the CPU).</remarks>
+internal sealed class RecoveryCache(IStatisticsCache cache, string statisticsKey, Device device)
 {
-    public static readonly RecoveryCache None = new(new NoStatisticsCache(), "");
+    public static readonly RecoveryCache None = new(new NoStatisticsCache(), "", CPU);
 
     public (ScaleBias Fit, double? RidgeStrength) GetOrFit(string block, long[] kept, PruningRecovery recovery, Func<(ScaleBias, double?)> fit)
     {
@@ -23,8 +24,9 @@ internal sealed class RecoveryCache(IStatisticsCache cache, string statisticsKey
         {
             double r = ridge.item<double>();
             ridge.Dispose();
-            return (new ScaleBias(scale, bias), r < 0 ? null : r);
+            return (new ScaleBias(OnDevice(scale), OnDevice(bias)), r < 0 ? null : r);
         }
+        Tensor OnDevice(Tensor t) { using (t) return t.to(t.dtype, device, copy: true); }
         var (result, strength) = fit();
         using var ridgeTensor = tensor(strength ?? -1.0, ScalarType.Float64);
         cache.Put("fit", key, new Dictionary<string, Tensor> { ["scale"] = result.Scale, ["bias"] = result.Bias, ["ridge"] = ridgeTensor });

@@ -87,11 +87,11 @@ public sealed class PerDimRegressionStats : IDisposable
         return result;
     }
 
-    public static PerDimRegressionStats FromTensors(IReadOnlyDictionary<string, Tensor> tensors, string source)
+    public static PerDimRegressionStats FromTensors(IReadOnlyDictionary<string, Tensor> tensors, string source, Device? device = null)
     {
         var d = StatsTensors.ShapeOf(tensors, Names[0], 1, source, Kind)[0];
         var count = StatsTensors.ReadCount(tensors, "count", source, Kind);
-        var sums = Names.Select(name => StatsTensors.ReadState(tensors, name, new[] { d }, source, Kind)).ToArray();
+        var sums = Names.Select(name => StatsTensors.ReadState(tensors, name, new[] { d }, source, Kind, device)).ToArray();
         return new PerDimRegressionStats((int)d, count, sums);
     }
 

@@ -23,7 +23,7 @@ public static class FfnChannelSelector
         int protectedCount = ProtectedCount(m, rule), pruned = PrunedCount(m, ratio, rule);
         using var scope = NewDisposeScope();
         var (_, ascending) = scores.to(ScalarType.Float64).sort(dim: 0, descending: false, stable: true);
-        var order = ascending.data<long>().ToArray();
+        var order = ascending.cpu().data<long>().ToArray();
         return order[..protectedCount].Concat(order[(protectedCount + pruned)..]).Order().ToArray();
     }
 }

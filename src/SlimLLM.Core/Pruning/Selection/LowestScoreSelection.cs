@@ -14,6 +14,6 @@ public static class LowestScoreSelection
             throw new ArgumentOutOfRangeException(nameof(pruneCount), pruneCount, $"Can prune between 0 and {scores.shape[0]} units.");
         using var scope = NewDisposeScope();
         var (_, ascending) = scores.to(ScalarType.Float64).sort(dim: 0, descending: false, stable: true);
-        return ascending.data<long>().ToArray()[pruneCount..].Order().ToArray();
+        return ascending.cpu().data<long>().ToArray()[pruneCount..].Order().ToArray();
     }
 }

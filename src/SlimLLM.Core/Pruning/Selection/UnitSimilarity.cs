@@ -47,7 +47,7 @@ internal sealed class UnitSimilarity : IDisposable
         var valid = (varZ > StatsTensors.RelativeZeroVariance * (varZ + meanZ.square())).logical_and(_yVaries);
         var safeVarZ = where(valid, varZ, ones_like(varZ));
         var r = where(valid, covZY.abs() / (safeVarZ * _varY).sqrt(), zeros_like(varZ));
-        return r.sum(1).data<double>().ToArray();
+        return r.sum(1).cpu().data<double>().ToArray();
     }
 
     /// <summary>Builds the C x G mask of the given subsets.</summary>

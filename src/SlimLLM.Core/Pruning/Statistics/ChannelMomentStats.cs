@@ -75,11 +75,12 @@ public sealed class ChannelMomentStats : IDisposable
         ["sumsq"] = SumSquares.clone(),
     };
 
-    public static ChannelMomentStats FromTensors(IReadOnlyDictionary<string, Tensor> tensors, string source)
+    /// <param name="device">Where the statistics are rebuilt (the compute device); null: where the tensors are.</param>
+    public static ChannelMomentStats FromTensors(IReadOnlyDictionary<string, Tensor> tensors, string source, Device? device = null)
     {
         var c = StatsTensors.ShapeOf(tensors, "sum", 1, source, Kind)[0];
         var count = StatsTensors.ReadCount(tensors, "count", source, Kind);
-        var sum = StatsTensors.ReadState(tensors, "sum", new[] { c }, source, Kind);
+        var sum = StatsTensors.ReadState(tensors, "sum", new[] { c }, source, Kind, device);
         var sumSquares = StatsTensors.ReadState(tensors, "sumsq", new[] { c }, source, Kind, sum.device);
         return new ChannelMomentStats((int)c, count, sum, sumSquares);
     }

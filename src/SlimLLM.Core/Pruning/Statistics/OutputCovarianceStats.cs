@@ -62,11 +62,11 @@ public sealed class OutputCovarianceStats : IDisposable
         ["gram"] = Gram.clone(),
     };
 
-    public static OutputCovarianceStats FromTensors(IReadOnlyDictionary<string, Tensor> tensors, string source)
+    public static OutputCovarianceStats FromTensors(IReadOnlyDictionary<string, Tensor> tensors, string source, Device? device = null)
     {
         var d = StatsTensors.ShapeOf(tensors, "sum", 1, source, Kind)[0];
         var count = StatsTensors.ReadCount(tensors, "count", source, Kind);
-        var sum = StatsTensors.ReadState(tensors, "sum", new[] { d }, source, Kind);
+        var sum = StatsTensors.ReadState(tensors, "sum", new[] { d }, source, Kind, device);
         var gram = StatsTensors.ReadState(tensors, "gram", new[] { d, d }, source, Kind, sum.device);
         return new OutputCovarianceStats((int)d, count, sum, gram);
     }

@@ -170,12 +170,12 @@ public sealed class UnitContributionStats : IDisposable
     };
 
     /// <summary>Rebuilds the statistics from <see cref="ToTensors"/>'s output; <paramref name="source"/> (the cache file) names errors.</summary>
-    public static UnitContributionStats FromTensors(IReadOnlyDictionary<string, Tensor> tensors, string source)
+    public static UnitContributionStats FromTensors(IReadOnlyDictionary<string, Tensor> tensors, string source, Device? device = null)
     {
         var shape = StatsTensors.ShapeOf(tensors, "sum", 2, source, Kind);
         long g = shape[0], d = shape[1];
         var count = StatsTensors.ReadCount(tensors, "count", source, Kind);
-        var sums = StatsTensors.ReadState(tensors, "sum", new[] { g, d }, source, Kind);
+        var sums = StatsTensors.ReadState(tensors, "sum", new[] { g, d }, source, Kind, device);
         var cross = StatsTensors.ReadState(tensors, "cross", new[] { g, g, d }, source, Kind, sums.device);
         return new UnitContributionStats((int)g, (int)d, count, sums, cross);
     }
