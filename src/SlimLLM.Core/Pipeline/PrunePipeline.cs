@@ -74,7 +74,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
             var summaries = new List<EvaluationSummary>();
             foreach (var spec in job.Evaluate)
             {
-                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute, cache, fingerprint));
+                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute, cache, fingerprint, result.StoredLayersKey));
                 evaluations.Add(info);
                 summaries.Add(summary);
                 _progress.Info($"{job.Name}: {Path.GetFileName(spec.Text)} perplexity {info.DensePerplexity:F3} dense -> {info.PrunedPerplexity:F3} pruned ({summary.PerplexityIncrease:+0.0%;-0.0%})");
@@ -116,18 +116,22 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         return CalibrationSet.FromText(source.Tokenizer, text, job.Samples, job.SeqLen, job.Seed, string.Join(", ", job.CalibrationFiles));
     }
 
+    /// <summary>
+    /// Dense and pruned perplexity, each streamed layer by layer (<see cref="StreamingPerplexity"/>): the dense layers from the
+    /// source, the pruned ones from the folder just written. Cached under the dense model's fingerprint, and for the pruned
+    /// model the chain of its stored layers that the engine built while pruning.
+    /// </summary>
     private (Provenance.EvaluationInfo, EvaluationSummary) Evaluate(EvaluationSpec spec, IModelSource dense, string prunedFolder, ComputeDevice compute,
-        IStatisticsCache cache, string? denseFingerprint)
+        IStatisticsCache cache, string? denseFingerprint, string? prunedLayers)
     {
         var text = TextCorpus.Read(spec.Text);
         // Tokenizing a long text takes a second or more: only when a perplexity is not cached.
         var tokens = new Lazy<int[]>(() => Perplexity.Tokenize(dense.Tokenizer, text, spec.MaxTokens));
-        int maxPos = Math.Max(spec.SeqLen, 128);
         var textHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
-        double Measure(string? modelFingerprint, Func<IModelSource> open, string phase)
+        double Measure(string? layers, Func<IModelSource> open, string phase)
         {
-            string? key = modelFingerprint is null ? null : new CacheKey().Add("what", "perplexity").Add("algorithm", Pruning.PruningAlgorithm.Version)
-                .Add("model", modelFingerprint).Add("text", textHash).Add("seq_len", spec.SeqLen).Add("max_tokens", spec.MaxTokens ?? -1)
+            string? key = denseFingerprint is null || layers is null ? null : new CacheKey().Add("what", "perplexity").Add("algorithm", Pruning.PruningAlgorithm.Version)
+                .Add("model", denseFingerprint).Add("layers", layers).Add("text", textHash).Add("seq_len", spec.SeqLen).Add("max_tokens", spec.MaxTokens ?? -1)
                 .Add("dtype", compute.DType.ToString()).Add("device", compute.Device.type.ToString()).Hash();
             if (key is not null && cache.TryGet("perplexity", key) is { } hit)
             {
@@ -135,23 +139,15 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
                 return t.item<double>();
             }
             using var source = open();
-            using var model = LlamaModel.Load(source, compute.Device, compute.DType, maxPos);
-            var ppl = Perplexity.Evaluate(model, tokens.Value, spec.SeqLen, progress: _progress, phase: phase).Perplexity;
+            var ppl = StreamingPerplexity.Evaluate(source, tokens.Value, spec.SeqLen, compute, progress: _progress, phase: phase).Perplexity;
             if (key is not null)
                 using (var t = TorchSharp.torch.tensor(ppl, TorchSharp.torch.ScalarType.Float64))
                     cache.Put("perplexity", key, new Dictionary<string, TorchSharp.torch.Tensor> { ["perplexity"] = t });
             return ppl;
         }
-        double densePpl = Measure(denseFingerprint, () => ModelLoader.Open(dense.Path), "perplexity (dense)");
-        string? prunedFingerprint = denseFingerprint is null ? null : ModelFingerprintOfFolder(prunedFolder);
-        double prunedPpl = Measure(prunedFingerprint, () => ModelLoader.Open(prunedFolder), "perplexity (pruned)");
+        double densePpl = Measure("dense", () => ModelLoader.Open(dense.Path), "perplexity (dense)");
+        double prunedPpl = Measure(prunedLayers, () => ModelLoader.Open(prunedFolder), "perplexity (pruned)");
         var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, densePpl, prunedPpl);
         return (info, new EvaluationSummary(info.Text, info.DensePerplexity, info.PrunedPerplexity, spec.MaxPerplexityIncrease));
-    }
-
-    private static string ModelFingerprintOfFolder(string folder)
-    {
-        using var source = ModelLoader.Open(folder);
-        return ModelFingerprint.Compute(source);
     }
 }

@@ -39,7 +39,7 @@ public static class PruneResourceCheck
 
         var estimate = PruneResourceEstimate.For(config, job.Samples, job.SeqLen, job.Settings.BatchSize, ElementSize(compute.DType),
             ElementSize(PruningEngine.StoredDtype(config)), job.Settings.Ratio.Target is double t ? 1 - t : null,
-            job.Evaluate.Count == 0 ? null : job.Evaluate.Max(e => e.SeqLen));
+            job.Evaluate.Count == 0 ? null : job.Evaluate.Max(e => e.SeqLen), job.Evaluate.Count == 0 ? 0 : job.Evaluate.Max(EvaluationTokenBound));
 
         long available = availableMemory ?? ProcessMemory.AvailableBytes();
         // On CUDA the hidden states and the layer being pruned live in device memory, which is not estimated here.
@@ -52,8 +52,8 @@ public static class PruneResourceCheck
                 ? new SettingException("calibration.samples", job.SettingsSource,
                     $"{need} (calibration hidden states: {CacheMaintenance.Format(estimate.CalibrationBytes)} for {samplesSetting} {job.Samples:N0} × {seqLenSetting} {job.SeqLen:N0} tokens).",
                     fit > 0 ? $"Lower {samplesSetting} to at most {fit:N0} (or lower {seqLenSetting}), or free memory." : $"Lower {seqLenSetting}, or use a machine with more memory.")
-                : new SettingException("evaluate", job.SettingsSource, $"{need} (perplexity evaluation loads the whole model: {CacheMaintenance.Format(estimate.EvaluationBytes)}).",
-                    "Evaluate on a machine with more memory or on a GPU (device: cuda), or remove the evaluation.");
+                : new SettingException("evaluate", job.SettingsSource, $"{need} (perplexity evaluation holds the hidden states of every evaluation token: {CacheMaintenance.Format(estimate.EvaluationBytes)}).",
+                    "Lower evaluate max_tokens, evaluate on a machine with more memory or on a GPU (device: cuda), or remove the evaluation.");
         }
 
         long free = freeDisk ?? DiskSpace.FreeBytes(job.OutputDir) ?? long.MaxValue; // unknown: the writes will tell
@@ -67,6 +67,13 @@ public static class PruneResourceCheck
                        $"output about {CacheMaintenance.Format(outputBytes)}");
         return estimate;
     }
+
+    /// <summary>
+    /// max_tokens, else the text's length in bytes plus 2: a bound, as the tokenizers here make at most one token per byte
+    /// (byte fallback) besides BOS and SentencePiece's leading space.
+    /// </summary>
+    private static long EvaluationTokenBound(EvaluationSpec e) =>
+        e.MaxTokens ?? (File.Exists(e.Text) ? new FileInfo(e.Text).Length + 2 : 0);
 
     private static int ElementSize(ScalarType t) => IO.TensorDTypes.FromScalarType(t).ElementSize();
 }

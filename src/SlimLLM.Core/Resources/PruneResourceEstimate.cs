@@ -18,7 +18,9 @@ namespace SlimLLM.Resources;
 /// <item>the runtime itself (.NET, TorchSharp and libtorch loaded): <see cref="RuntimeBytes"/>.</item>
 /// <item>the hidden states times <see cref="HeapFactor"/> for what the C heap keeps around them.</item>
 /// </list>
-/// Perplexity evaluation loads one whole model at a time; its peak is the model's weights plus one window's logits.
+/// Perplexity evaluation streams the model layer by layer (<see cref="Evaluation.StreamingPerplexity"/>): its peak is the
+/// hidden states of every evaluation token (twice while a layer runs, times <see cref="HeapFactor"/>), one layer's weights,
+/// the output head and one batch of windows' temporaries and logits.
 /// </summary>
 public sealed record PruneResourceEstimate
 {
@@ -35,6 +37,9 @@ public sealed record PruneResourceEstimate
     /// </summary>
     public const double HeapFactor = 2.0;
 
+    /// <summary>Windows per evaluation batch (<see cref="Evaluation.Perplexity.Evaluate"/>'s default).</summary>
+    public const long EvaluationBatch = 8;
+
     public required long CalibrationBytes { get; init; }
     public required long BatchBytes { get; init; }
     public required long StatisticsBytes { get; init; }
@@ -50,8 +55,9 @@ public sealed record PruneResourceEstimate
     /// <param name="storedBytes">Bytes per element of the checkpoint's (and the output's) dtype.</param>
     /// <param name="keptFraction">The fraction of decoder-layer parameters kept (1 - target), or null when unknown (then the dense size is the bound).</param>
     /// <param name="evaluationSeqLen">The longest evaluation window, or null when nothing is evaluated.</param>
+    /// <param name="evaluationTokens">The most tokens an evaluation reads (a bound), when something is evaluated.</param>
     public static PruneResourceEstimate For(ModelConfig config, long samples, long seqLen, long batchSize, int computeBytes, int storedBytes,
-        double? keptFraction = null, long? evaluationSeqLen = null)
+        double? keptFraction = null, long? evaluationSeqLen = null, long evaluationTokens = 0)
     {
         long d = config.HiddenSize, hd = config.HeadDim, v = config.VocabSize;
         // The widest layer bounds every per-layer term (a pruned checkpoint's layers differ).
@@ -67,7 +73,11 @@ public sealed record PruneResourceEstimate
         long statisticsCopies = 2 * batchTokens * Math.Max(Math.Max(q, m), d) * 8;
         long statistics = 8 * (2 * q * q + 2 * d * d + 2 * groups * groups * d);
         long weights = 4 * layerParams * computeBytes + v * d * Math.Max(computeBytes, storedBytes);
-        long evaluation = evaluationSeqLen is long t ? config.ParameterCount * computeBytes + 3 * t * v * computeBytes + t * (4 * q + 4 * m) * computeBytes : 0;
+        long evaluation = evaluationSeqLen is long t
+            ? (long)(HeapFactor * 2 * evaluationTokens * d * computeBytes) + 2 * layerParams * computeBytes + v * d * (computeBytes + storedBytes)
+              + EvaluationBatch * t * (4 * q + 2 * kv + 4 * m + 4 * d) * computeBytes + 3 * EvaluationBatch * heads * t * t * computeBytes
+              + 3 * EvaluationBatch * t * v * 4
+            : 0;
 
         long decoder = config.DecoderParameterCount;
         long kept = keptFraction is double f ? (long)Math.Ceiling(decoder * Math.Clamp(f, 0, 1)) : decoder;

@@ -74,10 +74,14 @@ public sealed class LlamaModel : IDisposable
         return x.MoveToOuterDisposeScope();
     }
 
-    public Tensor Head(Tensor hidden)
+    public Tensor Head(Tensor hidden) => Head(hidden, _finalNorm, _lmHead, Config);
+
+    /// <summary>Logits in float32 of the last layer's hidden states: the final RMS norm, then the output head.</summary>
+    public static Tensor Head(Tensor hidden, Tensor finalNorm, Tensor lmHead, ModelConfig config)
     {
-        var h = DecoderLayer.RmsNorm(hidden, _finalNorm, Config.RmsNormEps);
-        return F.linear(h, _lmHead).to(ScalarType.Float32);
+        using var scope = NewDisposeScope();
+        var h = DecoderLayer.RmsNorm(hidden, finalNorm, config.RmsNormEps);
+        return F.linear(h, lmHead).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -35,8 +35,11 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Func<Tensor> e
         if (_prunedConfigs.Count == l) _prunedConfigs.Add(prunedConfig);
     }
 
-    /// <summary>Inputs of layer <paramref name="l"/>; <paramref name="prunedLayers"/> holds the stored pruned layers 0..l-1.</summary>
-    public IReadOnlyList<Tensor> At(int l, IPrunedLayerStore prunedLayers, IModelSource source, bool sequential = true)
+    /// <summary>
+    /// Inputs of layer <paramref name="l"/> (l = the layer count: the last layer's outputs); <paramref name="prunedLayers"/>
+    /// holds the stored pruned layers 0..l-1 (null: the layers of <paramref name="source"/> throughout).
+    /// </summary>
+    public IReadOnlyList<Tensor> At(int l, IPrunedLayerStore? prunedLayers, IModelSource source, bool sequential = true)
     {
         if (_states is null || _position > l)
         {
@@ -49,7 +52,7 @@ internal sealed class HiddenStates(IReadOnlyList<Tensor> batches, Func<Tensor> e
             int p = _position;
             DecoderLayerWeights w;
             DecoderLayerConfig c;
-            if (sequential && _prunedConfigs.Count > p)
+            if (sequential && prunedLayers is not null && _prunedConfigs.Count > p)
             {
                 using var stored = prunedLayers.Get(p);
                 w = stored.ToCompute(compute.Device, compute.DType);

@@ -17,6 +17,14 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
     private readonly ModelConfig _config = source.Config;
     private readonly bool _sequential = settings.Mode == CalibrationMode.Sequential;
     private string _inputs = settings.Mode == CalibrationMode.Sequential ? StatisticsKeys.Embedding : StatisticsKeys.Dense;
+    private readonly bool _keyed = settings.Mode == CalibrationMode.Sequential || cache is not NoStatisticsCache;
+    private string? _stored = StatisticsKeys.Embedding;
+
+    /// <summary>
+    /// The chain of the stored layers so far (<see cref="StatisticsKeys.After"/> from the embedding): what the pruned model's
+    /// layers are, for keying what is measured on it. Null when nothing is keyed (dense mode without a cache).
+    /// </summary>
+    public string? StoredChain => _keyed ? _stored : null;
 
     /// <summary>Prunes layer <paramref name="l"/> at <paramref name="ratio"/>; the store takes its stored weights.</summary>
     public (DecoderLayerConfig Config, LayerDecision Decision) Run(int l, double ratio, double similarity)
@@ -31,11 +39,12 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
         var stored = timings.Time("write", () => { using (pruned) return pruned.To(CPU, PruningEngine.StoredDtype(_config)); });
         if (!prunedConfig.Equals(planned.Layers[l]))
             throw new InvalidOperationException($"layer {l} was pruned to {prunedConfig}, not to the planned {planned.Layers[l]}.");
-        var storedHash = _sequential ? CacheKey.HashTensors(stored.Named()) : null;
+        var storedHash = _keyed ? CacheKey.HashTensors(stored.Named()) : null;
         hidden.Pruned(l, prunedConfig);
         if (_sequential && l + 1 < _config.NumLayers) hidden.AdvanceThrough(l, stored, prunedConfig);
         timings.Time("write", () => store.Add(l, stored));
-        if (_sequential) _inputs = StatisticsKeys.After(_inputs, storedHash!);
+        if (_keyed) _stored = StatisticsKeys.After(_stored!, storedHash!);
+        if (_sequential) _inputs = _stored!;
         return (prunedConfig, decision);
     }
 

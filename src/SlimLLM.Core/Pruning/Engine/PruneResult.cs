@@ -28,6 +28,12 @@ public sealed class PruneResult : IDisposable
     public required long ForwardPasses { get; init; }
     public required PhaseTimings Timings { get; init; }
     public IReadOnlyList<LayerTiming> LayerTimings { get; init; } = [];
+    /// <summary>
+    /// The hash chain of the stored pruned layers, from the embedding through every layer: with the dense model's fingerprint
+    /// it keys what is measured on the pruned model (its perplexity) without hashing the written files. Null when the run
+    /// keyed nothing (dense mode without a statistics cache).
+    /// </summary>
+    public string? StoredLayersKey { get; init; }
 
     public long DecoderParametersBefore => DenseConfig.DecoderParameterCount;
     public long DecoderParametersAfter => Config.DecoderParameterCount;

@@ -92,6 +92,7 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
                 ForwardPasses = passes.Value,
                 LayerTimings = layerTimings,
                 Timings = timings,
+                StoredLayersKey = layers.StoredChain,
             };
             if (memory is not null) embedding = null!;
             return result;
