@@ -21,4 +21,7 @@ public static class GgufOutputTypes
         "bf16" or "bfloat16" => GgufOutputType.BF16,
         _ => throw new Errors.SlimLLMException(source, $"'{text}' is not a GGUF output type.", "Use f32, f16 or bf16."),
     };
+
+    /// <summary>The name a manifest and the command line use: "f32", "f16" or "bf16".</summary>
+    public static string Name(GgufOutputType type) => type.ToString().ToLowerInvariant();
 }

@@ -13,14 +13,17 @@ internal static class GgufVocabularyMetadata
     {
         var rows = source.Config.VocabSize;
         if (source is GgufModelSource gguf) return CopyFrom(m, gguf.File.Metadata, rows);
-        if (Directory.Exists(source.Path))
-        {
-            var vocabulary = HuggingFaceVocabularyReader.Read(source.Path, AddsBos(source.Tokenizer)).PaddedTo(rows);
-            vocabulary.WriteTo(m);
-            return vocabulary.Tokens.Length;
-        }
+        if (Directory.Exists(source.Path)) return WriteFromFolder(m, source.Path, source.Tokenizer, rows);
         throw new SlimLLMException(source.Path, "has no tokenizer files to take the vocabulary from (it is neither a GGUF file nor a model folder).",
             "Export from the model's folder or GGUF file.");
+    }
+
+    /// <summary>The vocabulary of the tokenizer files in a model folder (<paramref name="tokenizer"/> is the one they load as).</summary>
+    public static int WriteFromFolder(GgufMetadataBuilder m, string folder, ITokenizer tokenizer, int rows)
+    {
+        var vocabulary = HuggingFaceVocabularyReader.Read(folder, AddsBos(tokenizer)).PaddedTo(rows);
+        vocabulary.WriteTo(m);
+        return vocabulary.Tokens.Length;
     }
 
     /// <summary>A GGUF vocabulary is carried over unchanged: every tokenizer.* key, in file order.</summary>

@@ -49,7 +49,7 @@ internal static class LlamaCppHyperparameters
         var a = architecture;
         m.Set("general.architecture", a);
         m.Set("general.name", name);
-        m.Set("general.file_type", FileType(type));
+        m.Set("general.file_type", GgufTensorEncoding.FileType(type));
         m.Set($"{a}.context_length", (uint)c.MaxPositionEmbeddings);
         m.Set($"{a}.embedding_length", (uint)c.HiddenSize);
         m.Set($"{a}.block_count", (uint)c.NumLayers);
@@ -73,13 +73,4 @@ internal static class LlamaCppHyperparameters
         m.Set($"{a}.attention.layer_norm_rms_epsilon", (float)c.RmsNormEps);
         m.Set($"{a}.vocab_size", (uint)c.VocabSize);
     }
-
-    /// <summary>llama_ftype: ALL_F32 = 0, MOSTLY_F16 = 1, MOSTLY_BF16 = 32.</summary>
-    private static uint FileType(GgufOutputType t) => t switch
-    {
-        GgufOutputType.F32 => 0,
-        GgufOutputType.F16 => 1,
-        GgufOutputType.BF16 => 32,
-        _ => throw new ArgumentOutOfRangeException(nameof(t)),
-    };
 }

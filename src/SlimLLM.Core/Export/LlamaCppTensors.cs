@@ -13,13 +13,7 @@ internal static class LlamaCppTensors
     /// <summary>Every tensor of the file in write order. Matrices get the output type; norms and biases stay float32.</summary>
     public static List<GgufTensorDeclaration> Declare(ModelConfig c, GgufOutputType type)
     {
-        var matrix = type switch
-        {
-            GgufOutputType.F32 => GgmlType.F32,
-            GgufOutputType.F16 => GgmlType.F16,
-            GgufOutputType.BF16 => GgmlType.BF16,
-            _ => throw new ArgumentOutOfRangeException(nameof(type)),
-        };
+        var matrix = GgufTensorEncoding.MatrixType(type);
         var list = new List<GgufTensorDeclaration>();
         void Add(string name, long[] shape) => list.Add(new(name, shape.Length == 2 ? matrix : GgmlType.F32, shape));
         Add(ModelTensorRole.Embedding.GgufName, ModelTensorRole.Embedding.Shape(c));

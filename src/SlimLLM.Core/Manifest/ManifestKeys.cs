@@ -25,7 +25,7 @@ public static class ManifestKeys
         [Calibration] = ["files", "samples", "seq_len", "seed", "mode", "batch_size"],
         [Pruning] = ["method", "target", "ratio", "pruned_layers", "alpha", "max_ratio", "recovery", "keep_lowest_1pct"],
         [Evaluate] = ["text", "max_tokens", "seq_len", "max_perplexity_increase"],
-        [Output] = ["dir", "formats"],
+        [Output] = ["dir", "formats", "gguf_type"],
     };
 
     public static IReadOnlyList<KeyValuePair<string, PruningMethod>> Methods { get; } =
@@ -39,6 +39,10 @@ public static class ManifestKeys
 
     public static IReadOnlyList<KeyValuePair<string, OutputFormat>> Formats { get; } =
         [new("safetensors", OutputFormat.Safetensors), new("gguf", OutputFormat.Gguf)];
+
+    /// <summary>The types of model.gguf's weight matrices (<c>output.gguf_type</c>); the first is the default.</summary>
+    public static IReadOnlyList<KeyValuePair<string, Export.GgufOutputType>> GgufTypes { get; } =
+        [new("f16", Export.GgufOutputType.F16), new("f32", Export.GgufOutputType.F32), new("bf16", Export.GgufOutputType.BF16)];
 
     /// <summary>The model-level device values besides <c>cuda:N</c>.</summary>
     public static IReadOnlyList<string> Devices { get; } = ["auto", "cpu", "cuda"];

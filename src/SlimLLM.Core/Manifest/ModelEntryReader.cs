@@ -27,7 +27,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
         var pruningSection = entry.Mapping("pruning", ManifestKeys.Pruning, true, "{ method: slimllm, target: 0.2 }");
         var pruning = pruningSection is null ? null : ReadPruning(pruningSection, calibration);
         var evaluate = ReadEvaluate();
-        var (outputRoot, formats) = ReadOutput();
+        var (outputRoot, formats, ggufType) = ReadOutput();
         var device = ReadDevice();
         if (name is null || source is null || calibration is null || pruning is null || evaluate is null || outputRoot is null || formats is null || device is null)
             return null;
@@ -42,6 +42,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
             Evaluate = evaluate,
             OutputRoot = outputRoot,
             Formats = formats,
+            GgufType = ggufType,
             Device = device,
             CacheDir = cacheDir,
             SettingPositions = _positions,
@@ -242,12 +243,21 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
         return ok ? specs : null;
     }
 
-    private (string? Root, List<OutputFormat>? Formats) ReadOutput()
+    private (string? Root, List<OutputFormat>? Formats, Export.GgufOutputType GgufType) ReadOutput()
+    {
+        var (root, formats) = ReadOutputFolderAndFormats(out var section);
+        if (section is null || !section.Has("gguf_type")) return (root, formats, Export.GgufOutputType.F16);
+        var type = section.Choice("gguf_type", ManifestKeys.GgufTypes, "a GGUF output type");
+        return type is null ? (null, null, default) : (root, formats, type.Value.Value);
+    }
+
+    private (string? Root, List<OutputFormat>? Formats) ReadOutputFolderAndFormats(out MappingReader? section)
     {
         var defaultRoot = Path.GetFullPath(Path.Combine(_dir, "out"));
         List<OutputFormat> defaultFormats = [OutputFormat.Safetensors];
+        section = null;
         if (!entry.Has("output")) return (defaultRoot, defaultFormats);
-        var section = entry.Mapping("output", ManifestKeys.Output, false, "{ dir: out/ }");
+        section = entry.Mapping("output", ManifestKeys.Output, false, "{ dir: out/ }");
         if (section is null) return (null, null);
         var dir = section.String("dir", false, "out/");
         var names = section.StringList("formats", false, allowSingle: true, "[safetensors]");

@@ -42,10 +42,11 @@ public static class PrunedModelWriter
         var config = HuggingFaceConfig.ToJson(result.Config, baseConfig);
         File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
 
-        CopyTokenizer(source, folder);
+        WriteTokenizer(source, folder);
     }
 
-    private static void CopyTokenizer(IModelSource source, string folder)
+    /// <summary>The tokenizer files of the pruned folder (also written before a prune that streams a GGUF, whose vocabulary comes from them).</summary>
+    public static void WriteTokenizer(IModelSource source, string folder)
     {
         switch (source)
         {

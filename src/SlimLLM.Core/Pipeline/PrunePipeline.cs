@@ -55,20 +55,20 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         var fingerprint = cacheRoot is null ? null : ModelFingerprint.Compute(source, cacheRoot, verifyFingerprint);
         var fingerprintSeconds = fingerprintClock.Elapsed.TotalSeconds;
         using var folder = new AtomicFolder(output);
-        // The weights are written layer by layer while pruning (one layer resident), under temporary names until committed.
-        using var store = new StreamingLayerStore(folder.TempPath, PruningEngine.StoredDtype(source.Config), PrunedModelWriter.DefaultMaxShardBytes);
+        // The weights are written layer by layer while pruning (one layer resident), under temporary names until committed,
+        // and into model.gguf beside them when asked (staged with the rest: the folder appears with it or not at all).
+        var storedDtype = PruningEngine.StoredDtype(source.Config);
+        IPrunedLayerStore store = new StreamingLayerStore(folder.TempPath, storedDtype, PrunedModelWriter.DefaultMaxShardBytes);
+        var gguf = job.ExportGguf ? new GgufLayerStore(store, planned => OpenGguf(job, source, folder.TempPath, planned, output), storedDtype) : null;
+        using var owned = gguf ?? store;
+        store = owned;
         var result = new PruningEngine(_progress, cache, fingerprint).Run(source, calibration, job.Settings, compute, job.SettingsSource, store);
         result.Timings.Add("fingerprint", fingerprintSeconds);
         using (result)
         {
             result.Timings.Time("write", () => PrunedModelWriter.Write(folder.TempPath, source, result));
-            if (job.ExportGguf)
-            {
-                // Staged with the rest: the folder appears with its model.gguf or not at all.
-                var gguf = result.Timings.Time("export", () => GgufExporter.Export(folder.TempPath, Path.Combine(folder.TempPath, "model.gguf"),
-                    GgufOutputType.F16, _progress, GgufExporter.ModelName(output)));
-                _progress.Info($"{job.Name}: model.gguf ({gguf.Architecture}, f16, {gguf.FileBytes:N0} bytes)");
-            }
+            if (gguf?.Result is { } written)
+                _progress.Info($"{job.Name}: model.gguf ({written.Architecture}, {GgufOutputTypes.Name(written.Type)}, {written.FileBytes:N0} bytes)");
 
             var evaluations = new List<Provenance.EvaluationInfo>();
             var summaries = new List<EvaluationSummary>();
@@ -93,6 +93,20 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
                     result.DecoderParametersAfter, result.TargetReduction, result.AchievedDecoderReduction),
                 summaries, provenance, result.LayerTimings, job.InputFiles()) { Rejected = rejected };
         }
+    }
+
+    /// <summary>
+    /// Starts model.gguf for the planned pruned configuration. Its vocabulary is read from the tokenizer files written into
+    /// the folder first, as <c>slimllm export</c> of the finished folder reads it, so that both write the same bytes.
+    /// </summary>
+    private GgufModelWriter OpenGguf(PruneJob job, IModelSource source, string folder, ModelConfig planned, string output)
+    {
+        PrunedModelWriter.WriteTokenizer(source, folder);
+        return new GgufModelWriter(Path.Combine(folder, "model.gguf"), planned, source.Path, m =>
+        {
+            using var tokenizer = Tokenization.TokenizerLoader.FromFolder(folder);
+            return GgufVocabularyMetadata.WriteFromFolder(m, folder, tokenizer, planned.VocabSize);
+        }, job.GgufType, GgufExporter.ModelName(output), _progress);
     }
 
     /// <summary>The marker of a pruned-model folder: slimllm writes slimllm.json into every one, last.</summary>

@@ -57,8 +57,9 @@ public static class PruneResourceCheck
         }
 
         long free = freeDisk ?? DiskSpace.FreeBytes(job.OutputDir) ?? long.MaxValue; // unknown: the writes will tell
-        // model.gguf is written beside the safetensors, in f16: 2 bytes a parameter.
-        long outputBytes = estimate.OutputBytes + (job.ExportGguf ? estimate.OutputBytes / ElementSize(PruningEngine.StoredDtype(config)) * 2 : 0);
+        // model.gguf is written beside the safetensors, its matrices in output.gguf_type.
+        long outputBytes = estimate.OutputBytes + (job.ExportGguf
+            ? (long)(estimate.OutputBytes / ElementSize(PruningEngine.StoredDtype(config)) * Export.GgufTensorEncoding.BytesPerWeight(job.GgufType)) : 0);
         if (outputBytes > free)
             throw new SlimLLMException(job.OutputDir, $"the pruned model{(job.ExportGguf ? " and its model.gguf need" : " needs")} about {CacheMaintenance.Format(outputBytes)} on disk but its drive has {CacheMaintenance.Format(free)} free.",
                 "Free space there, or write the output to another drive.");

@@ -45,6 +45,7 @@ public sealed class ManifestLoaderTests : IDisposable
                 output:
                   dir: build/out
                   formats: [gguf, safetensors, gguf]
+                  gguf_type: bf16
                 device: CUDA:1
             """);
 
@@ -64,6 +65,7 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Equal(_ws.Full("build/out"), m.OutputRoot);
         Assert.Equal(_ws.Full("build/out/tiny-slim"), m.OutputDir);
         Assert.Equal([OutputFormat.Gguf, OutputFormat.Safetensors], m.Formats);
+        Assert.Equal(SlimLLM.Export.GgufOutputType.BF16, m.GgufType);
         Assert.Equal("cuda:1", m.Device);
         Assert.Equal(_ws.Full(".cache/slim"), m.CacheDir);
 
@@ -90,6 +92,7 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Empty(m.Evaluate);
         Assert.Equal(_ws.Full("out/m"), m.OutputDir);
         Assert.Equal([OutputFormat.Safetensors], m.Formats);
+        Assert.Equal(SlimLLM.Export.GgufOutputType.F16, m.GgufType);
         Assert.Equal("auto", m.Device);
         Assert.Null(m.CacheDir);
         var settings = m.ToPruneSettings();

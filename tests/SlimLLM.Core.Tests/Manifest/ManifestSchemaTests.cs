@@ -39,6 +39,9 @@ public sealed class ManifestSchemaTests
         var formats = schema["$defs"]!["output"]!["properties"]!["formats"]!["oneOf"]!.AsArray();
         Assert.Equal(ManifestKeys.Formats.Select(m => m.Key), Enum(formats[0]));
         Assert.Equal(ManifestKeys.Formats.Select(m => m.Key), Enum(formats[1]!["items"]));
+        var ggufType = schema["$defs"]!["output"]!["properties"]!["gguf_type"]!;
+        Assert.Equal(ManifestKeys.GgufTypes.Select(m => m.Key), Enum(ggufType));
+        Assert.Equal(ManifestKeys.GgufTypes[0].Key, (string)ggufType["default"]!);
     }
 
     [Fact]

@@ -77,6 +77,11 @@ public sealed class ManifestValueErrorTests : IDisposable
             "'output.formats' is 'onnx', which is not an output format.", "Use one of: safetensors, gguf.");
 
     [Fact]
+    public void Unknown_gguf_type() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "    output:\n      gguf_type: q4_k\n", 10, 18, "SLIM006",
+            "'output.gguf_type' is 'q4_k', which is not a GGUF output type.", "Use one of: f16, f32, bf16.");
+
+    [Fact]
     public void Malformed_nuget_reference() =>
         _ws.SingleError(ManifestWorkspace.Minimal.Replace("path: models/m", "nuget: Some.Package@[1.0"), 4, 14, "SLIM006",
             "'source.nuget' is 'Some.Package@[1.0', which is not a NuGet package id with an optional @version.",
