@@ -3,8 +3,35 @@ namespace SlimLLM.Diagnostics;
 /// <summary>This process's memory as the kernel accounts it (Linux /proc; null elsewhere).</summary>
 public static class ProcessMemory
 {
-    /// <summary>Peak resident set size (VmHWM): what `/usr/bin/time -v` reports as maximum resident set size.</summary>
-    public static long? PeakResidentBytes() => ReadKilobytes("/proc/self/status", "VmHWM:") * 1024;
+    private static long _peakBeforeReset;
+
+    /// <summary>
+    /// Peak resident set size of the process: what `/usr/bin/time -v` reports as maximum resident set size (the kernel's
+    /// VmHWM, or the larger peak it had before a <see cref="ResetPeak"/>).
+    /// </summary>
+    public static long? PeakResidentBytes() => ReadKilobytes("/proc/self/status", "VmHWM:") * 1024 is long peak ? Math.Max(peak, Interlocked.Read(ref _peakBeforeReset)) : null;
+
+    /// <summary>The peak resident set size since the last <see cref="ResetPeak"/> (VmHWM).</summary>
+    public static long? PeakResidentBytesSinceReset() => ReadKilobytes("/proc/self/status", "VmHWM:") * 1024;
+
+    /// <summary>
+    /// Starts a new peak (Linux: writing 5 to /proc/self/clear_refs resets VmHWM to the current RSS), keeping the process's peak
+    /// so far for <see cref="PeakResidentBytes"/>. False where the kernel does not allow it: the peak since then is unknown.
+    /// </summary>
+    public static bool ResetPeak()
+    {
+        if (PeakResidentBytesSinceReset() is not long peak) return false;
+        long seen;
+        do seen = Interlocked.Read(ref _peakBeforeReset);
+        while (peak > seen && Interlocked.CompareExchange(ref _peakBeforeReset, peak, seen) != seen);
+        try
+        {
+            using var clearRefs = new FileStream("/proc/self/clear_refs", FileMode.Open, FileAccess.Write);
+            clearRefs.Write("5"u8);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
 
     /// <summary>Current resident set size (VmRSS).</summary>
     public static long? ResidentBytes() => ReadKilobytes("/proc/self/status", "VmRSS:") * 1024;

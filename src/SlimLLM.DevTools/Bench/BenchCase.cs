@@ -6,7 +6,7 @@ namespace SlimLLM.DevTools.Bench;
 /// </summary>
 public sealed record BenchCase
 {
-    /// <summary>The --cases group it belongs to (shared, rebuild, llama-7b, scaling, memory).</summary>
+    /// <summary>The --cases group it belongs to (shared, rebuild, llama-7b, scaling, memory, evaluate).</summary>
     public required string Group { get; init; }
     /// <summary>The row label.</summary>
     public required string Name { get; init; }
@@ -17,6 +17,8 @@ public sealed record BenchCase
     /// <summary>--pruned-layers; null leaves the tool's default (a share of the layers).</summary>
     public int? PrunedLayers { get; init; }
     public bool Rebuild { get; init; }
+    /// <summary>Tokens of the evaluation text the prune also measures perplexity on (--eval, --max-tokens); null: none.</summary>
+    public int? EvaluateTokens { get; init; }
 }
 
 /// <summary>Two cases whose totals should differ by <see cref="Expected"/> if cost is linear in what changed.</summary>

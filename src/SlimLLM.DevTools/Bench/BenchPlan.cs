@@ -6,7 +6,10 @@ namespace SlimLLM.DevTools.Bench;
 public sealed class BenchPlan
 {
     public const string TargetReduction = "0.2";
-    public static readonly string[] Groups = ["shared", "rebuild", "llama-7b", "scaling", "memory", "all"];
+    public static readonly string[] Groups = ["shared", "rebuild", "llama-7b", "scaling", "memory", "evaluate", "all"];
+
+    /// <summary>The evaluation tokens of the evaluate case (its name says how many).</summary>
+    public const int EvaluateTokens = 8192;
     public static readonly string[] SharedModels = ["tinystories-llama", "stories260k"];
 
     /// <summary>The scaling model: a custom shape small enough for a 2-core CPU, with LLaMA-3-style grouped KV heads.</summary>
@@ -17,6 +20,7 @@ public sealed class BenchPlan
 
     public static string TokenizerModel(string dataDir) => Path.Combine(dataDir, "models", "tinystories-llama");
     public static string CalibrationText(string dataDir) => Path.Combine(dataDir, "text", "tinystories-valid.txt");
+    public static string EvaluationText(string dataDir) => Path.Combine(dataDir, "text", "wikitext2-test.raw.txt");
 
     /// <param name="names">Comma-separated groups; shared:NAME picks one shared model.</param>
     public static BenchPlan Create(string names, string dataDir, int samples = 32, int seqLen = 128)
@@ -60,6 +64,15 @@ public sealed class BenchPlan
                 case "memory" when sub is null:
                     Add(new BenchCase { Group = group, Name = "llama-7b L16", Synth = SynthSpec.Named("llama-7b", 16, "bf16", 32000), Samples = samples, SeqLen = seqLen, PrunedLayers = 16 });
                     break;
+                case "evaluate":
+                    // The streamed evaluation at 7B shape: peak memory with evaluate: must stay that of the prune.
+                    int evalTokens = sub is null ? EvaluateTokens : int.TryParse(sub, out var n) && n >= 128 ? n : throw Unknown(name);
+                    Add(new BenchCase
+                    {
+                        Group = group, Name = $"llama-7b L4 eval {evalTokens}", Synth = SynthSpec.Named("llama-7b", 4, "bf16", 32000), Samples = samples,
+                        SeqLen = seqLen, PrunedLayers = 4, EvaluateTokens = evalTokens,
+                    });
+                    break;
                 default:
                     throw Unknown(name);
             }
@@ -68,5 +81,5 @@ public sealed class BenchPlan
     }
 
     private static SlimLLMException Unknown(string name) => new(null, $"unknown benchmark case '{name}'.",
-        $"Use a comma list of: {string.Join(", ", Groups)}, or shared:{string.Join("|", SharedModels)}.");
+        $"Use a comma list of: {string.Join(", ", Groups)}, or shared:{string.Join("|", SharedModels)}, or evaluate:TOKENS (at least 128).");
 }

@@ -51,6 +51,7 @@ public sealed class BenchRunner(ToolProcess slimllm, ToolProcess devTool, BenchS
             "--target", BenchPlan.TargetReduction, "--samples", I(c.Samples), "--seq-len", I(c.SeqLen), "--device", settings.Device, "--json",
         };
         if (c.PrunedLayers is int p) args.AddRange(["--pruned-layers", I(p)]);
+        if (c.EvaluateTokens is int e) args.AddRange(["--eval", BenchPlan.EvaluationText(settings.DataDir), "--max-tokens", I(e)]);
         args.AddRange(cacheArgs);
         progress($"[bench] {c.Name}: {slimllm.CommandLine(args)}");
         var run = PruneRun.Parse(slimllm.Run(args, Progress));

@@ -15,7 +15,8 @@ public static class BenchCommand
         {
             Description = "Comma list: shared (tinystories-llama and stories260k; shared:NAME for one), rebuild (cache-hit rebuild of tinystories-llama), " +
                           "llama-7b (synthetic LLaMA-7B shape, 2 layers, bf16), scaling (custom shape at 4 and 8 layers, and 8 layers at half the tokens), " +
-                          "memory (synthetic LLaMA-7B, 16 layers: slow, never part of all), all (= shared,rebuild,llama-7b,scaling).",
+                          "memory (synthetic LLaMA-7B, 16 layers: slow, never part of all), evaluate (synthetic LLaMA-7B, 4 layers, with perplexity on 8,192 " +
+                          "wikitext-2 tokens; evaluate:N for N tokens; slow, never part of all), all (= shared,rebuild,llama-7b,scaling).",
             DefaultValueFactory = _ => "shared,rebuild",
         };
         var work = new Option<string?>("--work") { Description = "Folder for the synthetic models (generated once, reused) and scratch output (default: bench/ in the slimllm cache)." };

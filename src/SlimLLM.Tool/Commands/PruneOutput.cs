@@ -65,6 +65,7 @@ public static class PruneOutput
                     layer = l.Layer, forward_seconds = l.ForwardSeconds, statistics_forward_seconds = l.StatisticsForwardSeconds,
                     statistics_seconds = l.StatisticsSeconds,
                     selection_seconds = l.SelectionSeconds, regression_seconds = l.RegressionSeconds,
+                    phases = l.Phases, peak_rss_bytes = l.PeakRssBytes, peak_device_bytes = l.PeakDeviceBytes,
                 }),
                 peak_rss_bytes = SlimLLM.Diagnostics.ProcessMemory.PeakResidentBytes(),
                 inputs = r.Inputs ?? [],

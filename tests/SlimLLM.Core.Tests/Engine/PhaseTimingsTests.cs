@@ -25,7 +25,8 @@ public class PhaseTimingsTests
         var before = new Dictionary<string, double> { ["statistics"] = 1, ["regression"] = 0.5 };
         var after = new Dictionary<string, double> { ["statistics"] = 4, ["selection"] = 0.25, ["regression"] = 1.5, ["statistics forward"] = 1.5 };
         var l = LayerTiming.Between(3, 2.0, before, after);
-        Assert.Equal(new LayerTiming(3, 2.0, 3, 0.25, 1.0, 1.5), l);
+        Assert.Equal(new LayerTiming(3, 2.0, 3, 0.25, 1.0, 1.5) { Phases = l.Phases }, l);
+        Assert.Equal(new Dictionary<string, double> { ["statistics"] = 3, ["selection"] = 0.25, ["regression"] = 1.0, ["statistics forward"] = 1.5 }, l.Phases);
         Assert.Equal(4.25, l.ExtraSeconds);
         Assert.Equal(5.75, l.ExtraWithPassesSeconds);
     }

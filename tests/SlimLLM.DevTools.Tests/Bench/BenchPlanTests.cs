@@ -32,7 +32,17 @@ public class BenchPlanTests
     public void Unknown_case_names_the_choices()
     {
         var e = Assert.Throws<SlimLLMException>(() => BenchPlan.Create("shared,gpt", "/data"));
-        Assert.Equal("unknown benchmark case 'gpt'. Use a comma list of: shared, rebuild, llama-7b, scaling, memory, all, or shared:tinystories-llama|stories260k.", e.Message);
+        Assert.Equal("unknown benchmark case 'gpt'. Use a comma list of: shared, rebuild, llama-7b, scaling, memory, evaluate, all, or shared:tinystories-llama|stories260k, or evaluate:TOKENS (at least 128).", e.Message);
+        Assert.Throws<SlimLLMException>(() => BenchPlan.Create("evaluate:100", "/data"));
+    }
+
+    [Fact]
+    public void The_evaluate_case_prunes_a_4_layer_7b_shape_with_perplexity_on_8192_tokens_or_as_many_as_asked()
+    {
+        var c = Assert.Single(BenchPlan.Create("evaluate", "/data").Cases);
+        Assert.Equal(("llama-7b L4 eval 8192", "llama-7b", 4, "bf16", 32000, 4, 8192), (c.Name, c.Synth!.Shape, c.Synth.Layers, c.Synth.DType, c.Synth.Vocab, c.PrunedLayers, c.EvaluateTokens));
+        Assert.Equal(2048, Assert.Single(BenchPlan.Create("evaluate:2048", "/data").Cases).EvaluateTokens);
+        Assert.Null(Assert.Single(BenchPlan.Create("memory", "/data").Cases).EvaluateTokens);
     }
 
     [Fact]

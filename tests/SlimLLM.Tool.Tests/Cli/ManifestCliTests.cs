@@ -39,6 +39,18 @@ public class ManifestCliTests
         var eval = m.GetProperty("evaluation")[0];
         Assert.True(eval.GetProperty("pruned_perplexity").GetDouble() > eval.GetProperty("dense_perplexity").GetDouble());
         Assert.True(Directory.Exists(dir.File("cache/stats")));
+        // Per layer: seconds per phase and the peak resident memory while it was pruned (no device memory on the CPU).
+        foreach (var layer in m.GetProperty("layers").EnumerateArray())
+        {
+            var phases = layer.GetProperty("phases");
+            Assert.True(phases.GetProperty("load").GetDouble() > 0);
+            Assert.True(phases.GetProperty("write").GetDouble() > 0);
+            Assert.InRange(layer.GetProperty("peak_rss_bytes").GetInt64(), 50_000_000, m.GetProperty("peak_rss_bytes").GetInt64());
+            Assert.False(layer.TryGetProperty("peak_device_bytes", out _));
+        }
+        var provenance = File.ReadAllText(dir.File("out/tiny-slim/slimllm.json"));
+        Assert.DoesNotContain("phases", provenance);
+        Assert.DoesNotContain("peak_rss", provenance);
 
         var warm = ToolRunner.RunIn(dir.Path, env, "prune", "--json");
         using var w = JsonDocument.Parse(warm.Stdout);

@@ -10,12 +10,15 @@ public sealed class PhaseTimings
     private readonly Dictionary<string, double> _seconds = new();
     private readonly Stack<(string Phase, System.Diagnostics.Stopwatch Clock)> _open = new();
     public IReadOnlyDictionary<string, double> Seconds => _seconds;
+    /// <summary>Called at every phase's start and end (the engine samples the GPU's memory there).</summary>
+    public Action? OnBoundary { get; set; }
     public void Add(string phase, double seconds) => _seconds[phase] = _seconds.GetValueOrDefault(phase) + seconds;
 
     public T Time<T>(string phase, Func<T> work)
     {
         if (_open.TryPeek(out var outer)) outer.Clock.Stop();
         Trace("begin", phase);
+        OnBoundary?.Invoke();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         _open.Push((phase, clock));
         try { return work(); }
@@ -24,6 +27,7 @@ public sealed class PhaseTimings
             _open.Pop();
             Add(phase, clock.Elapsed.TotalSeconds);
             Trace("end", phase);
+            OnBoundary?.Invoke();
             if (_open.TryPeek(out var resumed)) resumed.Clock.Start();
         }
     }

@@ -16,8 +16,9 @@ namespace SlimLLM.Pruning.Engine;
 /// </summary>
 /// <param name="placement">Checks that each layer's statistics, fits and pruned weights are on the compute device (default:
 /// the device <c>Run</c> is given).</param>
+/// <param name="deviceMemory">Measures each layer's peak GPU memory (default: NVML on CUDA, nothing on the CPU).</param>
 public sealed class PruningEngine(IProgressReporter? progress = null, IStatisticsCache? cache = null, string? modelFingerprint = null,
-    DevicePlacement? placement = null)
+    DevicePlacement? placement = null, Diagnostics.IDeviceMemory? deviceMemory = null)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
     private readonly IStatisticsCache _cache = cache ?? new NoStatisticsCache();
@@ -32,6 +33,8 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         store ??= memory!;
         var config = source.Config;
         var timings = new PhaseTimings();
+        var gpuMemory = deviceMemory ?? (compute.IsCuda ? Diagnostics.NvmlDeviceMemory.For(compute.Device.index) : Diagnostics.NoDeviceMemory.Instance);
+        timings.OnBoundary = gpuMemory.Sample;
         var passes = new ForwardPassCounter();
         using var noGrad = no_grad();
         using var rope = new RotaryEmbedding(config, calibration.SeqLen, compute.Device, compute.DType);
@@ -66,10 +69,18 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
             for (int l = 0; l < config.NumLayers; l++)
             {
                 var before = timings.Snapshot();
+                bool peakReset = Diagnostics.ProcessMemory.ResetPeak();
+                gpuMemory.ResetPeak();
+                gpuMemory.Sample();
                 var (prunedConfig, decision) = layers.Run(l, plan.Ratios[l], similarities[l]);
+                gpuMemory.Sample();
                 layerConfigs.Add(prunedConfig);
                 decisions.Add(decision);
-                layerTimings.Add(LayerTiming.Between(l, forwardSeconds[l], before, timings.Snapshot()));
+                layerTimings.Add(LayerTiming.Between(l, forwardSeconds[l], before, timings.Snapshot()) with
+                {
+                    PeakRssBytes = peakReset ? Diagnostics.ProcessMemory.PeakResidentBytesSinceReset() : null,
+                    PeakDeviceBytes = gpuMemory.PeakBytes,
+                });
                 _progress.Report("pruning layers", l + 1, config.NumLayers);
             }
             hidden.Dispose();
