@@ -10,7 +10,11 @@
 # What cannot be carried: a CUDA libtorch 2.10 (gigabytes; its NuGet packages are not served to this project). `run`
 # takes one from SLIMLLM_LIBTORCH_CUDA or .gpu-data/libtorch-cuda/, else tries the GPU machine's own PyTorch libraries
 # (a different libtorch version than LibTorchSharp 0.107 was built for: an experiment, reported as such). Where
-# something is missing, the script says what and exits 3; a mismatch between CPU and CUDA exits 4.
+# something is missing, the script says what and exits 3; a mismatch between CPU and CUDA exits 4. Without an argument it
+# runs `run` where there is a GPU and otherwise says that it is blocked (exit 3).
+#
+# Every phase runs on the device: calibration forward, statistics (the engine's DevicePlacement check fails the prune if a
+# statistics tensor is made elsewhere), selection, recovery, the streamed evaluation and model.gguf written layer by layer.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data="$root/.gpu-data"
@@ -28,7 +32,7 @@ models:
     evaluate:
       - text: $data/text/tinystories-valid.txt
         max_tokens: $eval_tokens
-    output: { dir: $2 }
+    output: { dir: $2, formats: [safetensors, gguf] }
     device: $1
 YAML
 }
@@ -60,7 +64,11 @@ if [[ $mode == prepare ]]; then
   exit 0
 fi
 
-[[ $mode == run ]] || { echo "usage: build/gpu-check.sh prepare|run" >&2; exit 2; }
+if [[ -z $mode ]]; then
+  command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1 || blocked "this machine has no NVIDIA GPU (no working nvidia-smi), so nothing can be measured here: run 'bash build/gpu-check.sh prepare' here, then 'bash build/gpu-check.sh run' on a lent GPU machine with .gpu-data carried (docs/gpu.md)"
+  mode=run
+fi
+[[ $mode == run ]] || { echo "usage: build/gpu-check.sh [prepare|run]" >&2; exit 2; }
 out=${OUT:-$root/.gpu-out}; mkdir -p "$out"
 [[ -f $data/cpu-ref.json ]] || blocked ".gpu-data/ is missing: run 'bash build/gpu-check.sh prepare' here first and carry .gpu-data"
 command -v nvidia-smi >/dev/null || blocked "no nvidia-smi: this machine has no NVIDIA driver"
@@ -107,6 +115,14 @@ pa = json.load(open(cpu_json))["models"][0]["evaluation"][0]; pb = json.load(ope
 print(f"perplexity dense  cpu {pa['dense_perplexity']:.4f}  cuda {pb['dense_perplexity']:.4f}")
 print(f"perplexity pruned cpu {pa['pruned_perplexity']:.4f}  cuda {pb['pruned_perplexity']:.4f}")
 rel = abs(pa["pruned_perplexity"] - pb["pruned_perplexity"]) / pa["pruned_perplexity"]
+# Per layer: seconds per phase, peak RSS and (CUDA) peak device memory, from each run's --json report.
+for tag, path in (("cpu", cpu_json), ("cuda", cuda_json)):
+    for l in json.load(open(path))["models"][0].get("layers", []):
+        phases = " ".join(f"{k} {v:.3f}s" for k, v in sorted(l.get("phases", {}).items()))
+        print(f"{tag:>4} layer {l['layer']}: {phases}; peak rss {l.get('peak_rss_bytes', 0) / 1e9:.2f} GB" +
+              (f", peak device {l['peak_device_bytes'] / 1e9:.2f} GB" if "peak_device_bytes" in l else ""))
+gguf = os.path.join(cuda_dir, name, "model.gguf")
+if not os.path.isfile(gguf): print("model.gguf was not written on CUDA"); sys.exit(4)
 # CUDA computes in the checkpoint dtype and with other kernels: identical kept sets are expected on this small fp32 model,
 # perplexities within 1%.
 print(f"layers with different kept units: {mismatch}; pruned perplexity differs by {rel:.3%}")
@@ -117,3 +133,15 @@ PY
 # `slimllm-dev bench`; its "fwd GFLOP/s" column is the dense calibration forward's FLOPs over its measured per-layer time,
 # shown against the H200's bf16 peak (989 TFLOP/s dense by the datasheet), next to peak RSS and the extra/forward ratio.
 dotnet "$data/tool/slimllm-dev.dll" bench --cases llama-7b --device cuda --peak-tflops 989 --data "$data" --work /tmp/slimllm-bench --markdown | tee "$out/bench-cuda.md"
+
+# Per-phase times at the LLaMA-7B shape with the streamed evaluation: 4 layers, perplexity on 8,192 tokens.
+dotnet "$data/tool/slimllm-dev.dll" bench --cases evaluate --device cuda --data "$data" --work /tmp/slimllm-bench --json > "$out/bench-eval-cuda.json"
+python3 - "$out/bench-eval-cuda.json" <<'PY'
+import json, sys
+for case in json.load(open(sys.argv[1]))["cases"]:
+    p = case["prune"]
+    print(case["case"], {k: round(v, 2) for k, v in p["timings"].items()}, "peak rss", round(p.get("peak_rss_bytes", 0) / 1e9, 2), "GB")
+    for l in p.get("layers", []):
+        print(f"  layer {l['layer']}:", {k: round(v, 3) for k, v in l.get("phases", {}).items()},
+              "device", round(l.get("peak_device_bytes", 0) / 1e9, 2), "GB")
+PY
