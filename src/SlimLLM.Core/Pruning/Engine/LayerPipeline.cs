@@ -59,8 +59,17 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
     {
         var layer = _config.Layers[l];
         using var passes = Passes(l, w);
-        using var attnStats = statistics.Attention(keys.Attention(l, _inputs), passes.AttentionStatistics);
-        var attention = pruner.PruneAttention(w, layer, ratio, attnStats, timings);
+        var attnKey = keys.Attention(l, _inputs);
+        using var attnStats = statistics.Attention(attnKey, passes.AttentionStatistics);
+        var attention = pruner.PruneAttention(w, layer, ratio, attnStats, timings, (keptGroups, recovery) =>
+        {
+            using var columns = KeptHeadColumns(keptGroups, layer, _config.HeadDim);
+            return Recoveries(attnKey).GetOrFit("attention", columns.data<long>().ToArray(), recovery, () =>
+            {
+                var heads = passes.HeadOutputs();
+                return timings.Time("regression", () => WeightRefit.Attention(heads, w.O, columns, fitBatches, recovery));
+            });
+        });
         using var attnWeights = attention.Weights;
         if (_sequential) passes.ReleaseDenseAttentionIfDone();
 
@@ -69,18 +78,20 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
         using var keptColumns = _sequential ? KeptHeadColumns(attention.KeptGroups, layer, _config.HeadDim) : null;
         var ffnKey = keys.Ffn(l, _inputs, _sequential ? CacheKey.HashTensors(AttentionTensors(attention.Weights)) : StatisticsKeys.Dense);
         using var ffnStats = statistics.Ffn(ffnKey, () => passes.FfnStatistics(ffnAttention, keptColumns));
-        var recoveryCache = cache is NoStatisticsCache ? RecoveryCache.None : new RecoveryCache(cache, ffnKey);
         var ffn = pruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings, (kept, recovery) =>
-            recoveryCache.GetOrFit("ffn", kept, recovery, () =>
+            Recoveries(ffnKey).GetOrFit("ffn", kept, recovery, () =>
             {
                 var acts = passes.FfnActivations(ffnAttention, keptColumns);
-                return timings.Time("regression", () => LayerStatisticsComputer.FitFfnRecovery(acts, w.Down, kept, fitBatches, recovery));
+                return timings.Time("regression", () => recovery.RefitsWeight ? WeightRefit.Ffn(acts, w.Down, kept, fitBatches, recovery)
+                    : LayerStatisticsComputer.FitFfnRecovery(acts, w.Down, kept, fitBatches, recovery));
             }));
         var decision = new LayerDecision(l, similarity, ratio, attention.KeptGroups, ffn.KeptChannels, layer.NumKeyValueHeads,
             layer.IntermediateSize, layer.ParameterCount(_config.HiddenSize, _config.HeadDim), ffn.Config.ParameterCount(_config.HiddenSize, _config.HeadDim),
             attention.Holistic?.FinalObjective, attention.Holistic?.Swaps.Count ?? 0, attention.RidgeStrength, ffn.RidgeStrength);
         return (ffn.Weights, ffn.Config, decision);
     }
+
+    private RecoveryCache Recoveries(string statisticsKey) => cache is NoStatisticsCache ? RecoveryCache.None : new RecoveryCache(cache, statisticsKey);
 
     private LayerPasses Passes(int l, DecoderLayerWeights w) =>
         new(w, _config.Layers[l], _config, () => hidden.At(l, store, source, _sequential), fitBatches, hidden.Rope, hidden.Passes, timings);
