@@ -43,6 +43,7 @@ public static class ManifestTemplate
               # alpha: 10                # sharpness of the per-layer ratios (default: 10, 7 from 35%)
               max_ratio: 0.9             # no layer loses more than this fraction
               # recovery: regression     # {{string.Join(" | ", MethodRegistry.RecoveryNames)}} (default: the method's own)
+              # ffn_criterion: flap      # criterion for FFN channels instead of the method's (attention_criterion likewise)
             evaluate:                    # perplexity of the dense and the pruned model; remove to skip
               - text: {{Quote(evaluationText)}}
                 max_tokens: 65536

@@ -39,6 +39,8 @@ public sealed record ModelSpec
     public PruneSettings ToPruneSettings() => new()
     {
         Method = Pruning.Method,
+        AttentionMethod = Pruning.AttentionCriterion,
+        FfnMethod = Pruning.FfnCriterion,
         Ratio = new RatioSpec(Pruning.Target, Pruning.Ratio, Pruning.PrunedLayers, Pruning.Alpha, Pruning.MaxRatio),
         Mode = Calibration.Mode,
         Recovery = Pruning.ExplicitRecovery,

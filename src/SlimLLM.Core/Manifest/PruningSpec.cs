@@ -16,6 +16,12 @@ public sealed record PruningSpec(
 {
     public const double DefaultMaxRatio = 0.9;
 
+    /// <summary>The <c>attention_criterion:</c>: picks the KV groups instead of <see cref="Method"/> (null: the method's).</summary>
+    public PruningMethod? AttentionCriterion { get; init; }
+
+    /// <summary>The <c>ffn_criterion:</c>: picks the FFN channels instead of <see cref="Method"/> (null: the method's).</summary>
+    public PruningMethod? FfnCriterion { get; init; }
+
     /// <summary>True for <c>recovery: none</c>.</summary>
     public bool NoRecovery => Recovery == MethodRegistry.NoRecovery;
 

@@ -39,7 +39,8 @@ public static class PruneResourceCheck
 
         var estimate = PruneResourceEstimate.For(config, job.Samples, job.SeqLen, job.Settings.BatchSize, ElementSize(compute.DType),
             ElementSize(PruningEngine.StoredDtype(config)), job.Settings.Ratio.Target is double t ? 1 - t : null,
-            job.Evaluate.Count == 0 ? null : job.Evaluate.Max(e => e.SeqLen), job.Evaluate.Count == 0 ? 0 : job.Evaluate.Max(EvaluationTokenBound));
+            job.Evaluate.Count == 0 ? null : job.Evaluate.Max(e => e.SeqLen), job.Evaluate.Count == 0 ? 0 : job.Evaluate.Max(EvaluationTokenBound),
+            job.Settings.EffectiveRecovery?.RefitsWeight == true);
 
         long available = availableMemory ?? ProcessMemory.AvailableBytes();
         // On CUDA the hidden states and the layer being pruned live in device memory, which is not estimated here.

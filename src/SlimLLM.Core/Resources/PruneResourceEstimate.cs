@@ -12,7 +12,8 @@ namespace SlimLLM.Resources;
 /// <item>one batch's forward temporaries: q/k/v and K/V repeated to every head, gate/up/product, norms, and the attention
 /// scores (B·H·T², three copies for mask and softmax), plus the float64 copies the statistics take of one batch;</item>
 /// <item>the float64 statistics of one layer (head-output grams H·hd², the output covariance and scatter d², KV-group
-/// contributions g²·d, fit and held-out apart);</item>
+/// contributions g²·d, fit and held-out apart), and with <c>recovery: least-squares</c> its fit of down_proj (the widest):
+/// the kept channels' Gram m² and cross term m·d, fit and held-out apart, the centred Gram and its Cholesky factor;</item>
 /// <item>weights: the dense layer, its pruned and stored copies and a compute copy (4 layers), and the embedding table while
 /// the states restart from it;</item>
 /// <item>the runtime itself (.NET, TorchSharp and libtorch loaded): <see cref="RuntimeBytes"/>.</item>
@@ -56,8 +57,9 @@ public sealed record PruneResourceEstimate
     /// <param name="keptFraction">The fraction of decoder-layer parameters kept (1 - target), or null when unknown (then the dense size is the bound).</param>
     /// <param name="evaluationSeqLen">The longest evaluation window, or null when nothing is evaluated.</param>
     /// <param name="evaluationTokens">The most tokens an evaluation reads (a bound), when something is evaluated.</param>
+    /// <param name="refitsWeight">Whether the recovery refits whole weights (<c>least-squares</c>).</param>
     public static PruneResourceEstimate For(ModelConfig config, long samples, long seqLen, long batchSize, int computeBytes, int storedBytes,
-        double? keptFraction = null, long? evaluationSeqLen = null, long evaluationTokens = 0)
+        double? keptFraction = null, long? evaluationSeqLen = null, long evaluationTokens = 0, bool refitsWeight = false)
     {
         long d = config.HiddenSize, hd = config.HeadDim, v = config.VocabSize;
         // The widest layer bounds every per-layer term (a pruned checkpoint's layers differ).
@@ -71,7 +73,7 @@ public sealed record PruneResourceEstimate
         long calibration = tokens * 12 + (long)(HeapFactor * tokens * (2 * d + q + m) * computeBytes);
         long forward = batchTokens * (4 * q + 2 * kv + 4 * m + 4 * d) * computeBytes + 3 * batch * heads * seqLen * seqLen * computeBytes;
         long statisticsCopies = 2 * batchTokens * Math.Max(Math.Max(q, m), d) * 8;
-        long statistics = 8 * (2 * q * q + 2 * d * d + 2 * groups * groups * d);
+        long statistics = 8 * (2 * q * q + 2 * d * d + 2 * groups * groups * d) + (refitsWeight ? 8 * (4 * m * m + 2 * m * d) : 0);
         long weights = 4 * layerParams * computeBytes + v * d * Math.Max(computeBytes, storedBytes);
         long evaluation = evaluationSeqLen is long t
             ? (long)(HeapFactor * 2 * evaluationTokens * d * computeBytes) + 2 * layerParams * computeBytes + v * d * (computeBytes + storedBytes)

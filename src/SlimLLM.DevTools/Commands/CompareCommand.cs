@@ -28,8 +28,9 @@ public static class CompareCommand
         var extra = new Option<string[]>("--eval") { Description = "Further evaluation texts (e.g. WikiText-2).", AllowMultipleArgumentsPerToken = true };
         var maxTokens = new Option<long?>("--max-tokens") { Description = "Evaluate only the first N tokens of each --eval text." };
         var targets = new Option<string>("--targets") { Description = "Decoder-parameter reductions, comma-separated.", DefaultValueFactory = _ => "0.2,0.5" };
-        var methods = new Option<string>("--methods") { Description = $"Comma-separated rows: METHOD[:RECOVERY] with METHOD {string.Join(", ", MethodRegistry.MethodNames)}; ATTN/FFN mixes criteria (ablation), e.g. slimllm/flap:mean-bias.",
-            DefaultValueFactory = _ => "slimllm:regression,slimllm:mean-bias,slimllm:ridge,magnitude,wanda-sp,flap" };
+        var methods = new Option<string>("--methods") { Description = $"Comma-separated rows: METHOD[:RECOVERY] with METHOD {string.Join(", ", MethodRegistry.MethodNames)}; METHOD/FFN takes the FFN channels by another criterion (= pruning.ffn_criterion), e.g. slimllm/flap:least-squares.",
+            DefaultValueFactory = _ => "slimllm:regression,slimllm:mean-bias,slimllm:ridge,slimllm:least-squares,magnitude,wanda-sp,flap,"
+                + "flap:least-squares,slimllm/flap:regression,slimllm/flap:least-squares" };
         var samples = new Option<int>("--samples") { DefaultValueFactory = _ => 32, Description = "Calibration sequences." };
         var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 128, Description = "Calibration and evaluation window." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42, Description = "Calibration seed." };
@@ -67,7 +68,7 @@ public static class CompareCommand
                     var settings = new PruneSettings
                     {
                         Method = PruneNames.Method(criteria[0]),
-                        FfnMethod = criteria.Length > 1 ? PruneNames.Method(criteria[1]) : null,
+                        FfnMethod = PruneNames.Criterion(criteria.ElementAtOrDefault(1)),
                         Ratio = new RatioSpec(Target: target),
                         Mode = PruneNames.Mode(r.GetValue(mode)!),
                         Recovery = rec,

@@ -23,6 +23,8 @@ public static class PruneCommand
         var alpha = new Option<double?>("--alpha") { Description = "Softmax sharpness of the per-layer ratios." };
         var maxRatio = new Option<double>("--max-ratio") { Description = "Clip for any one layer's ratio.", DefaultValueFactory = _ => 0.9 };
         var recovery = new Option<string?>("--recovery") { Description = string.Join(" | ", MethodRegistry.RecoveryNames) + " (default: the method's own)." };
+        var attentionCriterion = new Option<string?>("--attention-criterion") { Description = string.Join(" | ", MethodRegistry.MethodNames) + ": picks the KV groups instead of --method's." };
+        var ffnCriterion = new Option<string?>("--ffn-criterion") { Description = string.Join(" | ", MethodRegistry.MethodNames) + ": picks the FFN channels instead of --method's (flap: fluctuation)." };
         var keepLowest = new Option<bool>("--no-keep-lowest-1pct") { Description = "Do not protect the lowest-scoring 1% of FFN channels (the authors' rule)." };
         var samples = new Option<int>("--samples") { Description = "Calibration sequences.", DefaultValueFactory = _ => 32 };
         var seqLen = new Option<int>("--seq-len") { Description = "Tokens per calibration sequence.", DefaultValueFactory = _ => 128 };
@@ -42,7 +44,7 @@ public static class PruneCommand
         var verify = new Option<bool>("--verify") { Description = "Hash the model's files again instead of trusting the fingerprint memo (size, times, inode)." };
         var cmd = new Command("prune", "Prune the models of a slimllm.yaml manifest, or one model given by --model, and write the pruned model folders.")
         {
-            manifest, cacheDir, noCache, verify, model, calibration, output, method, target, ratio, prunedLayers, alpha, maxRatio, recovery, keepLowest,
+            manifest, cacheDir, noCache, verify, model, calibration, output, method, target, ratio, prunedLayers, alpha, maxRatio, recovery, attentionCriterion, ffnCriterion, keepLowest,
             samples, seqLen, seed, mode, eval, maxTokens, device, json,
         };
         cmd.SetAction(r =>
@@ -60,6 +62,8 @@ public static class PruneCommand
             var settings = new PruneSettings
             {
                 Method = PruneNames.Method(r.GetValue(method)!),
+                AttentionMethod = PruneNames.Criterion(r.GetValue(attentionCriterion)),
+                FfnMethod = PruneNames.Criterion(r.GetValue(ffnCriterion)),
                 Ratio = new RatioSpec(t, rr, r.GetValue(prunedLayers), r.GetValue(alpha), r.GetValue(maxRatio)),
                 Mode = PruneNames.Mode(r.GetValue(mode)!),
                 Recovery = rec,

@@ -11,6 +11,9 @@ public static class PruneNames
 {
     public static PruningMethod Method(string name) => MethodRegistry.Method(name);
 
+    /// <summary>A criterion that replaces the method's for one block (attention or FFN); null when not named.</summary>
+    public static PruningMethod? Criterion(string? name) => string.IsNullOrEmpty(name) ? null : MethodRegistry.Method(name);
+
     /// <summary>Null means the method's default; "none" is returned as (null, true).</summary>
     public static (PruningRecovery? Recovery, bool None) Recovery(string? name) => name?.ToLowerInvariant() switch
     {

@@ -4,6 +4,7 @@ using SlimLLM.Caching;
 using SlimLLM.Pipeline;
 using SlimLLM.Progress;
 using SlimLLM.Pruning.Engine;
+using SlimLLM.Pruning.Methods;
 using SlimLLM.Tests.Support;
 
 namespace SlimLLM.Tests.Caching;
@@ -27,13 +28,16 @@ public class StatisticsCacheTests
 
     private static string Hash(string folder) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, "model.safetensors"))));
 
-    [Fact]
-    public void Unchanged_rerun_runs_no_forward_pass_and_writes_identical_output()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("least-squares")]     // its o_proj and down_proj refits are cached too
+    public void Unchanged_rerun_runs_no_forward_pass_and_writes_identical_output(string? recovery)
     {
         using var dir = TestData.NewTempDir();
         var cache = dir.File("cache");
-        var cold = new PrunePipeline(null, cache).Run(Job(dir.File("a"), TestData.Stories260KGguf));
-        var warm = new PrunePipeline(null, cache).Run(Job(dir.File("b"), TestData.Stories260KGguf));
+        var settings = new PruneSettings { Ratio = new RatioSpec(Target: 0.3), Recovery = recovery is null ? null : MethodRegistry.Recovery(recovery) };
+        var cold = new PrunePipeline(null, cache).Run(Job(dir.File("a"), TestData.Stories260KGguf, settings));
+        var warm = new PrunePipeline(null, cache).Run(Job(dir.File("b"), TestData.Stories260KGguf, settings));
         Assert.True(cold.ForwardPasses > 0);
         Assert.Equal(0, cold.Cache.Hits);
         Assert.Equal(0, warm.ForwardPasses);
@@ -41,7 +45,7 @@ public class StatisticsCacheTests
         Assert.Equal(cold.Cache.Misses, warm.Cache.Hits);
         Assert.Equal(Hash(dir.File("a")), Hash(dir.File("b")));
         // The uncached run writes the same bytes too: the cache changes nothing but the time.
-        new PrunePipeline().Run(Job(dir.File("c"), TestData.Stories260KGguf));
+        new PrunePipeline().Run(Job(dir.File("c"), TestData.Stories260KGguf, settings));
         Assert.Equal(Hash(dir.File("a")), Hash(dir.File("c")));
     }
 

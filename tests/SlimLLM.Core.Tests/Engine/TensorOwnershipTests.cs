@@ -53,6 +53,8 @@ public class TensorOwnershipTests(ITestOutputHelper output)
     [InlineData("slimllm", null, "sequential")]
     [InlineData("slimllm", null, "dense")]
     [InlineData("slimllm", "ridge", "sequential")]
+    [InlineData("slimllm", "least-squares", "sequential")]
+    [InlineData("slimllm", "least-squares", "dense")]
     [InlineData("wanda-sp", null, "sequential")]
     [InlineData("flap", null, "sequential")]
     [InlineData("magnitude", "mean-bias", "sequential")]
@@ -60,13 +62,14 @@ public class TensorOwnershipTests(ITestOutputHelper output)
         PruneAndCount(new PruningEngine(), Settings(method, recovery, mode));
 
     [Theory]
-    [InlineData("sequential")]
-    [InlineData("dense")]
-    public void So_does_a_run_that_reads_its_statistics_and_fits_from_the_cache(string mode)
+    [InlineData("ridge", "sequential")]
+    [InlineData("ridge", "dense")]
+    [InlineData("least-squares", "sequential")]
+    public void So_does_a_run_that_reads_its_statistics_and_fits_from_the_cache(string recovery, string mode)
     {
         using var dir = TestData.NewTempDir();
         var cache = new StatisticsCache(dir.Path);
-        var settings = Settings("slimllm", "ridge", mode);
+        var settings = Settings("slimllm", recovery, mode);
         PruneAndCount(new PruningEngine(cache: cache, modelFingerprint: "model"), settings);
         PruneAndCount(new PruningEngine(cache: cache, modelFingerprint: "model"), settings);
     }

@@ -36,6 +36,8 @@ public sealed class ManifestLoaderTests : IDisposable
                   max_ratio: 0.8
                   recovery: ridge
                   keep_lowest_1pct: false
+                  attention_criterion: slimllm
+                  ffn_criterion: flap
                 evaluate:
                   - text: data/test.txt
                     max_tokens: 4096
@@ -60,7 +62,8 @@ public sealed class ManifestLoaderTests : IDisposable
         // Sorted ordinally, duplicates (a.txt twice) dropped, notes.md not matched.
         Assert.Equal([_ws.Full("data/cal/a.txt"), _ws.Full("data/cal/sub/b.txt"), _ws.Full("data/cal/z.txt"), _ws.Full("data/extra.txt")], m.Calibration.Files);
         Assert.Equal((16, 64, -7, CalibrationMode.Dense, 4), (m.Calibration.Samples, m.Calibration.SeqLen, m.Calibration.Seed, m.Calibration.Mode, m.Calibration.BatchSize));
-        Assert.Equal(new PruningSpec(MethodRegistry.Method("wanda-sp"), null, 0.30, 2, 5, 0.8, "ridge", false), m.Pruning);
+        Assert.Equal(new PruningSpec(MethodRegistry.Method("wanda-sp"), null, 0.30, 2, 5, 0.8, "ridge", false)
+            { AttentionCriterion = MethodRegistry.Method("slimllm"), FfnCriterion = MethodRegistry.Method("flap") }, m.Pruning);
         Assert.Equal([new EvaluateSpec(_ws.Full("data/test.txt"), 4096, 64, 0.5), new EvaluateSpec(_ws.Full("data/cal/a.txt"), null, 128, null)], m.Evaluate);
         Assert.Equal(_ws.Full("build/out"), m.OutputRoot);
         Assert.Equal(_ws.Full("build/out/tiny-slim"), m.OutputDir);
@@ -73,6 +76,8 @@ public sealed class ManifestLoaderTests : IDisposable
         Assert.Equal(new PruneSettings
         {
             Method = MethodRegistry.Method("wanda-sp"),
+            AttentionMethod = MethodRegistry.Method("slimllm"),
+            FfnMethod = MethodRegistry.Method("flap"),
             Ratio = new RatioSpec(Target: null, MeanRatio: 0.30, PrunedLayers: 2, Alpha: 5, MaxRatio: 0.8),
             Mode = CalibrationMode.Dense,
             Recovery = new RidgeRecovery(),

@@ -62,6 +62,11 @@ public sealed class ManifestValueErrorTests : IDisposable
             "'pruning.method' is 'slim', which is not a pruning method.", "Did you mean 'slimllm'? Use one of: slimllm, magnitude, wanda-sp, flap.");
 
     [Fact]
+    public void Unknown_ffn_criterion() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "      ffn_criterion: fluctuation\n", 9, 22, "SLIM006",
+            "'pruning.ffn_criterion' is 'fluctuation', which is not a pruning criterion.", "Use one of: slimllm, magnitude, wanda-sp, flap.");
+
+    [Fact]
     public void Unknown_calibration_mode() =>
         _ws.SingleError(ManifestWorkspace.Minimal.Replace("      files: data/cal/*.txt\n", "      files: data/cal/*.txt\n      mode: sequental\n"), 7, 13, "SLIM006",
             "'calibration.mode' is 'sequental', which is not a calibration mode.", "Did you mean 'sequential'? Use one of: sequential, dense.");

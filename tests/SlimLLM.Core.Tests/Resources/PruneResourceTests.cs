@@ -66,6 +66,10 @@ public class PruneResourceTests
         // Output: embeddings and norm as they are, 80% of the decoder parameters (tied: no separate head), float32.
         Assert.Equal((c.ParameterCount - c.DecoderParameterCount + (long)Math.Ceiling(c.DecoderParameterCount * 0.8)) * 4, e.OutputBytes);
         Assert.Equal(PruneResourceEstimate.RuntimeBytes + e.CalibrationBytes + e.BatchBytes + e.StatisticsBytes + e.WeightsBytes, e.PeakBytes);
+
+        // least-squares adds its down_proj fit: fit and held-out Grams, the centred Gram and its factor (4 m²) and two m x d cross terms.
+        var refit = PruneResourceEstimate.For(c, samples: 32, seqLen: 128, batchSize: 8, computeBytes: 4, storedBytes: 4, keptFraction: 0.8, refitsWeight: true);
+        Assert.Equal(e.StatisticsBytes + 8L * (4 * 384 * 384 + 2 * 384 * 128), refit.StatisticsBytes);
     }
 
     [Fact]

@@ -51,7 +51,8 @@ internal sealed class LayerPasses(DecoderLayerWeights dense, DecoderLayerConfig 
         foreach (var t in new[] { dense.Q, dense.K, dense.V, dense.O, dense.QBias, dense.KBias, dense.VBias, dense.OBias }) t?.Dispose();
     }
 
-    private BatchTensors HeadOutputs() =>
+    /// <summary>Pass A's head outputs (a pass A without statistics when it was a cache hit); they stay until pass B.</summary>
+    public BatchTensors HeadOutputs() =>
         _headOutputs ??= LayerStatisticsComputer.Attention(dense, layer, config, inputs(), fitBatches, rope, passes, timings, statistics: false).HeadOutputs;
 
     private void ReleaseHeadOutputs()

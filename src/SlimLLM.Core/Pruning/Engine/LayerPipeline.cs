@@ -69,9 +69,21 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
     {
         var layer = _config.Layers[l];
         using var passes = Passes(l, w);
-        using var attnStats = statistics.Attention(keys.Attention(l, _inputs), passes.AttentionStatistics);
+        var attnKey = keys.Attention(l, _inputs);
+        using var attnStats = statistics.Attention(attnKey, passes.AttentionStatistics);
         placement.Require($"layer {l} attention statistics", attnStats.State());
-        var attention = pruner.PruneAttention(w, layer, ratio, attnStats, timings);
+        var attention = pruner.PruneAttention(w, layer, ratio, attnStats, timings, (keptGroups, recovery) =>
+        {
+            var columnIndices = KeptHeadColumnIndices(keptGroups, layer, _config.HeadDim);
+            using var columns = tensor(columnIndices, ScalarType.Int64, compute.Device);
+            var fit = Recoveries(attnKey).GetOrFit("attention", columnIndices, recovery, () =>
+            {
+                var heads = passes.HeadOutputs();
+                return timings.Time("regression", () => WeightRefit.Attention(heads, w.O, columns, fitBatches, recovery));
+            });
+            placement.Require($"layer {l} attention recovery", fit.Fit.Tensors);
+            return fit;
+        });
         using var attnWeights = attention.Weights;
         if (_sequential) passes.ReleaseDenseAttentionIfDone();
 
@@ -81,15 +93,15 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
         var ffnKey = keys.Ffn(l, _inputs, _sequential ? CacheKey.HashTensors(AttentionTensors(attention.Weights)) : StatisticsKeys.Dense);
         using var ffnStats = statistics.Ffn(ffnKey, () => passes.FfnStatistics(ffnAttention, keptColumns));
         placement.Require($"layer {l} FFN statistics", ffnStats.State());
-        var recoveryCache = cache is NoStatisticsCache ? RecoveryCache.None : new RecoveryCache(cache, ffnKey, compute.Device);
         var ffn = pruner.PruneFfn(attention.Weights, attention.Config, ratio, ffnStats, timings, (kept, recovery) =>
         {
-            var fit = recoveryCache.GetOrFit("ffn", kept, recovery, () =>
+            var fit = Recoveries(ffnKey).GetOrFit("ffn", kept, recovery, () =>
             {
                 var acts = passes.FfnActivations(ffnAttention, keptColumns);
-                return timings.Time("regression", () => LayerStatisticsComputer.FitFfnRecovery(acts, w.Down, kept, fitBatches, recovery));
+                return timings.Time("regression", () => recovery.RefitsWeight ? WeightRefit.Ffn(acts, w.Down, kept, fitBatches, recovery)
+                    : LayerStatisticsComputer.FitFfnRecovery(acts, w.Down, kept, fitBatches, recovery));
             });
-            placement.Require($"layer {l} FFN recovery", [("scale", fit.Fit.Scale), ("bias", fit.Fit.Bias)]);
+            placement.Require($"layer {l} FFN recovery", fit.Fit.Tensors);
             return fit;
         });
         var decision = new LayerDecision(l, similarity, ratio, attention.KeptGroups, ffn.KeptChannels, layer.NumKeyValueHeads,
@@ -98,14 +110,19 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
         return (ffn.Weights, ffn.Config, decision);
     }
 
+    private RecoveryCache Recoveries(string statisticsKey) => cache is NoStatisticsCache ? RecoveryCache.None : new RecoveryCache(cache, statisticsKey, compute.Device);
+
     private LayerPasses Passes(int l, DecoderLayerWeights w) =>
         new(w, _config.Layers[l], _config, () => hidden.At(l, store, source, _sequential), fitBatches, hidden.Rope, hidden.Passes, timings);
 
     /// <summary>The columns of the per-head outputs (o_proj's inputs) that belong to the kept KV groups, in order.</summary>
-    private static Tensor KeptHeadColumns(IReadOnlyList<int> keptGroups, DecoderLayerConfig layer, int headDim, Device device)
+    private static Tensor KeptHeadColumns(IReadOnlyList<int> keptGroups, DecoderLayerConfig layer, int headDim, Device device) =>
+        tensor(KeptHeadColumnIndices(keptGroups, layer, headDim), ScalarType.Int64, device);
+
+    private static long[] KeptHeadColumnIndices(IReadOnlyList<int> keptGroups, DecoderLayerConfig layer, int headDim)
     {
         int width = layer.QueryHeadsPerKvHead * headDim;
-        return tensor(keptGroups.SelectMany(g => Enumerable.Range(g * width, width).Select(c => (long)c)).ToArray(), ScalarType.Int64, device);
+        return keptGroups.SelectMany(g => Enumerable.Range(g * width, width).Select(c => (long)c)).ToArray();
     }
 
     private static IEnumerable<(string, Tensor)> AttentionTensors(DecoderLayerWeights w) =>

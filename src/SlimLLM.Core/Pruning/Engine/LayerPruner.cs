@@ -35,7 +35,9 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
         };
     }
 
-    public AttentionOutcome PruneAttention(DecoderLayerWeights w, DecoderLayerConfig layer, double ratio, AttentionStatistics stats, PhaseTimings timings)
+    /// <param name="refit">Refits o_proj for the kept groups when the recovery refits whole weights (it needs the head outputs).</param>
+    public AttentionOutcome PruneAttention(DecoderLayerWeights w, DecoderLayerConfig layer, double ratio, AttentionStatistics stats, PhaseTimings timings,
+        Func<int[], PruningRecovery, (IProjectionFit Fit, double? Strength)> refit)
     {
         int groups = layer.NumKeyValueHeads;
         int pruneGroups = PruneCount.FromRatio(ratio, groups);
@@ -45,8 +47,10 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
         int[] kept = selection.Kept;
 
         double? ridge = null;
-        ScaleBias? fit = null;
-        if (settings.EffectiveRecovery is { } recovery && pruneGroups > 0)
+        IProjectionFit? fit = null;
+        if (settings.EffectiveRecovery is { RefitsWeight: true } refitted && pruneGroups > 0)
+            (fit, ridge) = refit(kept, refitted);
+        else if (settings.EffectiveRecovery is { } recovery && pruneGroups > 0)
         {
             (fit, ridge) = timings.Time("regression", () =>
             {
@@ -63,7 +67,7 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
 
     /// <param name="fitRecovery">Fits down_proj's recovery for the kept channels (it needs the layer's FFN activations).</param>
     public FfnOutcome PruneFfn(DecoderLayerWeights attentionPruned, DecoderLayerConfig attentionConfig, double ratio, FfnStatistics stats, PhaseTimings timings,
-        Func<long[], PruningRecovery, (ScaleBias Fit, double? RidgeStrength)> fitRecovery)
+        Func<long[], PruningRecovery, (IProjectionFit Fit, double? RidgeStrength)> fitRecovery)
     {
         var w = attentionPruned;
         int m = attentionConfig.IntermediateSize;
@@ -75,7 +79,7 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
         });
 
         double? ridge = null;
-        ScaleBias? fit = null;
+        IProjectionFit? fit = null;
         if (settings.EffectiveRecovery is { } recovery && pruneChannels > 0)
             (fit, ridge) = fitRecovery(kept, recovery);
         var keptList = kept.Select(c => (int)c).ToArray();

@@ -13,11 +13,11 @@ public static class LayerSurgery
 {
     /// <summary>
     /// Keeps whole KV groups: KV head g and its query heads g*r .. g*r+r-1 (r = heads per KV head).
-    /// <paramref name="oFit"/> is the recovery of o_proj, folded in by <see cref="LinearRecovery.Fold"/> (null: o_proj's kept
+    /// <paramref name="oFit"/> is the recovery of o_proj, folded in by <see cref="IProjectionFit.Fold"/> (null: o_proj's kept
     /// columns unchanged, no bias added).
     /// </summary>
     public static (DecoderLayerWeights Weights, DecoderLayerConfig Config) PruneAttention(
-        DecoderLayerWeights w, DecoderLayerConfig layer, int headDim, IReadOnlyList<int> keptGroups, ScaleBias? oFit)
+        DecoderLayerWeights w, DecoderLayerConfig layer, int headDim, IReadOnlyList<int> keptGroups, IProjectionFit? oFit)
     {
         using var scope = NewDisposeScope();
         int r = layer.QueryHeadsPerKvHead;
@@ -51,7 +51,7 @@ public static class LayerSurgery
 
     /// <summary>Keeps the given FFN channels; <paramref name="downFit"/> as for o_proj.</summary>
     public static (DecoderLayerWeights Weights, DecoderLayerConfig Config) PruneMlp(
-        DecoderLayerWeights w, DecoderLayerConfig layer, IReadOnlyList<int> keptChannels, ScaleBias? downFit)
+        DecoderLayerWeights w, DecoderLayerConfig layer, IReadOnlyList<int> keptChannels, IProjectionFit? downFit)
     {
         using var scope = NewDisposeScope();
         using var idx = tensor(keptChannels.Select(c => (long)c).ToArray(), dtype: ScalarType.Int64, device: w.Gate.device);
@@ -79,10 +79,10 @@ public static class LayerSurgery
     }
 
     /// <summary>The output projection's kept input columns and bias, with the recovery folded in when there is one.</summary>
-    private static (Tensor Weight, Tensor? Bias) Project(Tensor weight, Tensor? bias, Tensor keptColumns, ScaleBias? fit)
+    private static (Tensor Weight, Tensor? Bias) Project(Tensor weight, Tensor? bias, Tensor keptColumns, IProjectionFit? fit)
     {
         if (fit is null) return (weight.index_select(1, keptColumns), bias?.alias());
-        var folded = LinearRecovery.Fold(weight, keptColumns, fit, bias);
+        var folded = fit.Fold(weight, keptColumns, bias);
         return (folded.Weight, folded.Bias);
     }
 

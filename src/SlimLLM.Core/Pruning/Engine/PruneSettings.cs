@@ -7,9 +7,9 @@ public sealed record PruneSettings
 {
     /// <summary>Which importance criterion picks the pruned KV groups and FFN channels.</summary>
     public PruningMethod Method { get; init; } = MethodRegistry.DefaultMethod;
-    /// <summary>Ablation: a different criterion for attention units than <see cref="Method"/> (null: the same).</summary>
+    /// <summary>A different criterion for attention units than <see cref="Method"/> (null: the same; <c>attention_criterion</c>).</summary>
     public PruningMethod? AttentionMethod { get; init; }
-    /// <summary>Ablation: a different criterion for FFN channels than <see cref="Method"/> (null: the same).</summary>
+    /// <summary>A different criterion for FFN channels than <see cref="Method"/> (null: the same; <c>ffn_criterion</c>).</summary>
     public PruningMethod? FfnMethod { get; init; }
 
     public PruningMethod EffectiveAttentionMethod => AttentionMethod ?? Method;

@@ -11,7 +11,7 @@ public static class MethodRegistry
 {
     public static IReadOnlyList<PruningMethod> Methods { get; } = [new SlimLlmMethod(), new MagnitudeMethod(), new WandaSpMethod(), new FlapMethod()];
 
-    public static IReadOnlyList<PruningRecovery> Recoveries { get; } = [new RegressionRecovery(), new MeanBiasRecovery(), new RidgeRecovery()];
+    public static IReadOnlyList<PruningRecovery> Recoveries { get; } = [new RegressionRecovery(), new MeanBiasRecovery(), new RidgeRecovery(), new LeastSquaresRecovery()];
 
     /// <summary>The recovery name that turns the method's default recovery off.</summary>
     public const string NoRecovery = "none";

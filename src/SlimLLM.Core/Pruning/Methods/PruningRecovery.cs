@@ -22,6 +22,23 @@ public abstract class PruningRecovery
     public virtual (ScaleBias Fit, double? RidgeStrength) Fit(PerDimRegressionStats all, PerDimRegressionStats? fit, PerDimRegressionStats? heldOut) =>
         (LinearRecovery.Fit(all, Formula), null);
 
+    /// <summary>
+    /// Whether it refits the whole kept weight from the kept inputs' Gram matrix (<see cref="Refit"/>, after selection, on the
+    /// layer's calibration inputs) instead of a per-dimension scale and bias (<see cref="Fit"/>).
+    /// </summary>
+    public virtual bool RefitsWeight => false;
+
+    /// <summary>
+    /// The refit on all tokens; the caller disposes it. <paramref name="fit"/> holds the fit samples' statistics and
+    /// <paramref name="heldOut"/> (when <see cref="HoldsOut"/>; else null) the held-out ones', which it adds to
+    /// <paramref name="fit"/> once a strength is chosen (so that one k x k Gram fewer is held).
+    /// </summary>
+    public virtual (RefittedLinear Fit, double? Strength) Refit(KeptInputGram fit, KeptInputGram? heldOut) =>
+        throw new NotSupportedException($"{Name} recovery fits a scale and bias per dimension, not a whole weight.");
+
+    /// <summary>What the fit cache keys record of it (its formula and any setting that changes the fit).</summary>
+    public virtual string CacheTag => Formula.ToString();
+
     public sealed override bool Equals(object? obj) => obj is PruningRecovery r && r.Name == Name;
     public sealed override int GetHashCode() => Name.GetHashCode(StringComparison.Ordinal);
     public sealed override string ToString() => Name;

@@ -13,4 +13,9 @@ public enum RecoveryMethod
     /// <see cref="MeanBias"/>. The penalty is scaled by N var(x) so lambda is dimensionless and one value serves every dimension.
     /// </summary>
     Ridge,
+    /// <summary>
+    /// Not a per-dimension formula: the whole kept weight refitted by damped least squares (<see cref="LeastSquaresFit"/>);
+    /// <see cref="LinearRecovery.Fit"/> rejects it.
+    /// </summary>
+    LeastSquares,
 }
