@@ -12,9 +12,12 @@ public sealed record PruningSpec(
     double? Alpha,
     double MaxRatio,
     string? Recovery,
-    bool KeepLowestOnePercent)
+    bool KeepLowestOnePercent,
+    int ChannelMultiple = 1)
 {
     public const double DefaultMaxRatio = 0.9;
+    /// <summary>The largest <c>channel_multiple</c> accepted (llama.cpp's largest block is 256).</summary>
+    public const int MaxChannelMultiple = 4096;
 
     /// <summary>True for <c>recovery: none</c>.</summary>
     public bool NoRecovery => Recovery == MethodRegistry.NoRecovery;

@@ -20,7 +20,7 @@ public sealed record Provenance
     public IReadOnlyList<EvaluationInfo> Evaluation { get; init; } = [];
 
     public sealed record BaseModelInfo(string Path, string Format, string Architecture);
-    public sealed record SettingsInfo(string Mode, string? Recovery, bool KeepLowest1Pct, double MaxRatio, int BatchSize);
+    public sealed record SettingsInfo(string Mode, string? Recovery, bool KeepLowest1Pct, double MaxRatio, int BatchSize, int ChannelMultiple = 1);
     public sealed record CalibrationInfo(IReadOnlyList<string> Files, int Samples, int SeqLen, int Seed, long Tokens, string Fingerprint);
     public sealed record RatioInfo(double? TargetReduction, double MeanRatio, int PrunedLayers, double Alpha,
         double AchievedDecoderReduction, double AchievedModelReduction, IReadOnlyList<double> PerLayer);
@@ -56,7 +56,7 @@ public sealed record Provenance
             BaseModel = new BaseModelInfo(job.ModelOrigin ?? ProvenancePaths.Of(source.Path, job.ProvenanceRoot), source.Format, source.Config.Architecture),
             Method = s.Method.Name,
             Settings = new SettingsInfo(MethodRegistry.ModeName(s.Mode), s.EffectiveRecovery?.Name,
-                s.KeepLowestOnePercent, s.Ratio.MaxRatio, s.BatchSize),
+                s.KeepLowestOnePercent, s.Ratio.MaxRatio, s.BatchSize, s.ChannelMultiple),
             Calibration = new CalibrationInfo(job.CalibrationFiles.Select(f => ProvenancePaths.Of(f, job.ProvenanceRoot)).ToList(), calibration.Samples, calibration.SeqLen, calibration.Seed, calibration.TokenCount, calibration.Fingerprint),
             Ratios = new RatioInfo(r.TargetReduction, r.MeanRatio, r.PrunedLayerCount, r.Alpha, r.AchievedDecoderReduction, r.AchievedModelReduction,
                 r.Decisions.Select(d => d.Ratio).ToList()),
