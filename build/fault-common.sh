@@ -22,7 +22,6 @@ models:
 YAML
 
 # The bytes that must not depend on how a run was interrupted or raced: the weights, the GGUF, config and tokenizer.
-# (slimllm.json holds per-run timings.)
 digest() { (cd "$1" && sha256sum model.safetensors model.gguf config.json tokenizer.json | sha256sum | cut -c1-16); }
 complete() { [[ -f $1/slimllm.json && -f $1/model.gguf && -f $1/model.safetensors && -f $1/config.json ]]; }
 leftovers() { find "$work/out" "$work/cache" \( -name '.*.tmp-*' -o -name '.*.old-*' -o -name '*.tmp' -o -name '*.staging' \) 2>/dev/null; }

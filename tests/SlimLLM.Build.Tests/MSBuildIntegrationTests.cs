@@ -212,6 +212,47 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
     }
 
     [Fact]
+    public void The_same_model_project_packed_twice_from_two_folders_gives_byte_identical_nupkgs()
+    {
+        var packages = new List<byte[]>();
+        foreach (var name in new[] { "first", "second" })
+        {
+            var lib = _feed.NewProject(name, new Dictionary<string, string>
+            {
+                // PathMap: the compiler writes the pdb's path into the (empty) library, which would differ between the folders.
+                ["ModelPackage.csproj"] = Project("Library", "<PackageId>ReproduciblePackage</PackageId><Version>1.0.0</Version>" +
+                                                             "<PathMap>$(MSBuildProjectDirectory)=/_/</PathMap>"),
+                ["slimllm.yaml"] = Manifest(),
+            });
+            var output = Path.Combine(lib, "nupkg");
+            var pack = _feed.Dotnet(lib, "pack", "-c", "Debug", "-o", output, "-nodeReuse:false");
+            Assert.True(pack.ExitCode == 0, pack.Output);
+            packages.Add(File.ReadAllBytes(Path.Combine(output, "ReproduciblePackage.1.0.0.nupkg")));
+            Thread.Sleep(1100); // the second pack's files get other times: the zip must not carry them
+        }
+        Assert.True(packages[0].SequenceEqual(packages[1]), "the two .nupkg files differ: " + DifferingEntries(packages[0], packages[1]));
+        using var zip = new ZipArchive(new MemoryStream(packages[0]));
+        Assert.NotNull(zip.GetEntry("contentFiles/any/any/models/tiny-slim/slimllm.json"));
+        Assert.All(zip.Entries, e => Assert.True(e.LastWriteTime.Year <= 2000, $"{e.FullName}: {e.LastWriteTime}")); // 2000-01-01 UTC, in local time
+    }
+
+    private static string DifferingEntries(byte[] a, byte[] b)
+    {
+        static Dictionary<string, string> Entries(byte[] zip)
+        {
+            using var archive = new ZipArchive(new MemoryStream(zip));
+            return archive.Entries.ToDictionary(e => e.FullName, e =>
+            {
+                using var s = e.Open();
+                return $"{Convert.ToHexString(SHA256.HashData(s))[..12]} {e.LastWriteTime:O}";
+            });
+        }
+        var (ea, eb) = (Entries(a), Entries(b));
+        return string.Join("; ", ea.Keys.Union(eb.Keys).Where(k => ea.GetValueOrDefault(k) != eb.GetValueOrDefault(k))
+            .Select(k => $"{k}: {ea.GetValueOrDefault(k)} / {eb.GetValueOrDefault(k)}"));
+    }
+
+    [Fact]
     public void A_packed_library_ships_the_model_as_content_files_and_a_consuming_app_gets_it_in_its_output()
     {
         var lib = _feed.NewProject("modelpkg", new Dictionary<string, string>

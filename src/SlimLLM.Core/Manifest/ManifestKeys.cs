@@ -23,7 +23,7 @@ public static class ManifestKeys
         [Model] = ["name", "source", "calibration", "pruning", "evaluate", "output", "device"],
         [Source] = ["path", "nuget", "feed", "huggingface", "revision", "files"],
         [Calibration] = ["files", "samples", "seq_len", "seed", "mode", "batch_size"],
-        [Pruning] = ["method", "target", "ratio", "pruned_layers", "alpha", "max_ratio", "recovery", "keep_lowest_1pct", "attention_criterion", "ffn_criterion"],
+        [Pruning] = ["method", "target", "ratio", "pruned_layers", "alpha", "max_ratio", "recovery", "keep_lowest_1pct", "attention_criterion", "ffn_criterion", "channel_multiple"],
         [Evaluate] = ["text", "max_tokens", "seq_len", "max_perplexity_increase"],
         [Output] = ["dir", "formats", "gguf_type"],
     };

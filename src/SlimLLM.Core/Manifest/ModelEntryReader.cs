@@ -155,10 +155,13 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
         var keepLowest = section.Bool("keep_lowest_1pct", "true");
         var attentionCriterion = section.Choice("attention_criterion", ManifestKeys.Methods, "a pruning criterion");
         var ffnCriterion = section.Choice("ffn_criterion", ManifestKeys.Methods, "a pruning criterion");
+        var multiple = section.Integer("channel_multiple", false, "32", 1, PruningSpec.MaxChannelMultiple);
+        _positions["pruning.channel_multiple"] = multiple?.Position ?? entry.KeyPosition("pruning")!.Value;
         bool ok = !(Failed(section, "method", method) || Failed(section, "target", target) || Failed(section, "ratio", ratio)
             || Failed(section, "pruned_layers", layers) || Failed(section, "alpha", alpha) || Failed(section, "max_ratio", maxRatio)
             || Failed(section, "recovery", recovery) || Failed(section, "keep_lowest_1pct", keepLowest)
-            || Failed(section, "attention_criterion", attentionCriterion) || Failed(section, "ffn_criterion", ffnCriterion));
+            || Failed(section, "attention_criterion", attentionCriterion) || Failed(section, "ffn_criterion", ffnCriterion)
+            || Failed(section, "channel_multiple", multiple));
 
         if (target is { } t) ok &= section.InRange("target", t, 0, false, 1, false, "0.2");
         if (ratio is { } r) ok &= section.InRange("ratio", r, 0, false, 1, false, "0.2");
@@ -195,7 +198,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
         if (!ok) return null;
         var m2 = method?.Value ?? MethodRegistry.DefaultMethod;
         return new PruningSpec(m2, target?.Value, ratio?.Value, layers?.Value, alpha?.Value, max,
-            recovery?.Value, keepLowest?.Value ?? true) { AttentionCriterion = attentionCriterion?.Value, FfnCriterion = ffnCriterion?.Value };
+            recovery?.Value, keepLowest?.Value ?? true, multiple?.Value ?? 1) { AttentionCriterion = attentionCriterion?.Value, FfnCriterion = ffnCriterion?.Value };
     }
 
     private List<EvaluateSpec>? ReadEvaluate()

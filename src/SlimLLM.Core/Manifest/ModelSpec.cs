@@ -46,6 +46,7 @@ public sealed record ModelSpec
         Recovery = Pruning.ExplicitRecovery,
         NoRecovery = Pruning.NoRecovery,
         KeepLowestOnePercent = Pruning.KeepLowestOnePercent,
+        ChannelMultiple = Pruning.ChannelMultiple,
         BatchSize = Calibration.BatchSize,
     };
 }

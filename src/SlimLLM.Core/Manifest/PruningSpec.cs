@@ -12,9 +12,12 @@ public sealed record PruningSpec(
     double? Alpha,
     double MaxRatio,
     string? Recovery,
-    bool KeepLowestOnePercent)
+    bool KeepLowestOnePercent,
+    int ChannelMultiple = 1)
 {
     public const double DefaultMaxRatio = 0.9;
+    /// <summary>The largest <c>channel_multiple</c> accepted (llama.cpp's largest block is 256).</summary>
+    public const int MaxChannelMultiple = 4096;
 
     /// <summary>The <c>attention_criterion:</c>: picks the KV groups instead of <see cref="Method"/> (null: the method's).</summary>
     public PruningMethod? AttentionCriterion { get; init; }

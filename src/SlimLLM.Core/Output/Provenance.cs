@@ -17,13 +17,12 @@ public sealed record Provenance
     public required RatioInfo Ratios { get; init; }
     public required IReadOnlyList<LayerInfo> Layers { get; init; }
     public required ParameterInfo Parameters { get; init; }
-    public required IReadOnlyDictionary<string, double> TimingsSeconds { get; init; }
     public IReadOnlyList<EvaluationInfo> Evaluation { get; init; } = [];
 
     public sealed record BaseModelInfo(string Path, string Format, string Architecture);
     /// <param name="AttentionCriterion">The criterion that picked the KV groups (the method's unless another was named).</param>
     /// <param name="FfnCriterion">The criterion that picked the FFN channels (likewise).</param>
-    public sealed record SettingsInfo(string Mode, string? Recovery, bool KeepLowest1Pct, double MaxRatio, int BatchSize,
+    public sealed record SettingsInfo(string Mode, string? Recovery, bool KeepLowest1Pct, double MaxRatio, int BatchSize, int ChannelMultiple = 1,
         string? AttentionCriterion = null, string? FfnCriterion = null);
     public sealed record CalibrationInfo(IReadOnlyList<string> Files, int Samples, int SeqLen, int Seed, long Tokens, string Fingerprint);
     public sealed record RatioInfo(double? TargetReduction, double MeanRatio, int PrunedLayers, double Alpha,
@@ -48,16 +47,20 @@ public sealed record Provenance
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
     public static Provenance FromJson(string json) => JsonSerializer.Deserialize<Provenance>(json, JsonOptions)!;
 
-    public static Provenance Create(PruneResult r, Models.IModelSource source, Calibration.CalibrationSet calibration, IReadOnlyList<string> calibrationFiles)
+    /// <summary>
+    /// The provenance of a run. It holds nothing that differs between two runs of the same inputs (no times, no absolute
+    /// paths: <see cref="ProvenancePaths"/>), so the output folder is byte-identical; timings are in the run's report.
+    /// </summary>
+    public static Provenance Create(PruneResult r, Models.IModelSource source, Calibration.CalibrationSet calibration, Pipeline.PruneJob job)
     {
         var s = r.Settings;
         return new Provenance
         {
-            BaseModel = new BaseModelInfo(source.Path, source.Format, source.Config.Architecture),
+            BaseModel = new BaseModelInfo(job.ModelOrigin ?? ProvenancePaths.Of(source.Path, job.ProvenanceRoot), source.Format, source.Config.Architecture),
             Method = s.Method.Name,
             Settings = new SettingsInfo(MethodRegistry.ModeName(s.Mode), s.EffectiveRecovery?.Name,
-                s.KeepLowestOnePercent, s.Ratio.MaxRatio, s.BatchSize, s.EffectiveAttentionMethod.Name, s.EffectiveFfnMethod.Name),
-            Calibration = new CalibrationInfo(calibrationFiles, calibration.Samples, calibration.SeqLen, calibration.Seed, calibration.TokenCount, calibration.Fingerprint),
+                s.KeepLowestOnePercent, s.Ratio.MaxRatio, s.BatchSize, s.ChannelMultiple, s.EffectiveAttentionMethod.Name, s.EffectiveFfnMethod.Name),
+            Calibration = new CalibrationInfo(job.CalibrationFiles.Select(f => ProvenancePaths.Of(f, job.ProvenanceRoot)).ToList(), calibration.Samples, calibration.SeqLen, calibration.Seed, calibration.TokenCount, calibration.Fingerprint),
             Ratios = new RatioInfo(r.TargetReduction, r.MeanRatio, r.PrunedLayerCount, r.Alpha, r.AchievedDecoderReduction, r.AchievedModelReduction,
                 r.Decisions.Select(d => d.Ratio).ToList()),
             Layers = r.Decisions.Select((d, i) => new LayerInfo(d.Layer, d.Similarity, d.Ratio, d.KeptKvGroups, d.KeptChannels,
@@ -65,7 +68,6 @@ public sealed record Provenance
                 d.ParametersBefore, d.ParametersAfter, d.GreedySwaps, d.AttentionObjective, d.RidgeStrengthAttention, d.RidgeStrengthFfn)).ToList(),
             Parameters = new ParameterInfo(new ParameterCounts(r.DenseConfig.ParameterCount, r.DenseConfig.DecoderParameterCount),
                 new ParameterCounts(r.Config.ParameterCount, r.Config.DecoderParameterCount)),
-            TimingsSeconds = r.Timings.Seconds,
         };
     }
 }

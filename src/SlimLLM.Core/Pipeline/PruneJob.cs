@@ -19,6 +19,10 @@ public sealed record PruneJob
     /// <summary>The final output folder (the model's files go directly in it).</summary>
     public required string OutputDir { get; init; }
     public string Device { get; init; } = "auto";
+    /// <summary>The folder slimllm.json's paths are written relative to (the manifest's); null keeps only file names.</summary>
+    public string? ProvenanceRoot { get; init; }
+    /// <summary>How slimllm.json names a model fetched from a feed or hub (e.g. <c>nuget:Id@1.0.0</c>); null for a local path.</summary>
+    public string? ModelOrigin { get; init; }
     /// <summary>For error messages: the manifest (or command line) the settings came from.</summary>
     public string? SettingsSource { get; init; }
     /// <summary>Also write model.gguf into the output folder, layer by layer while pruning, staged and committed with the rest.</summary>

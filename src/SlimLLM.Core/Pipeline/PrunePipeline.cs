@@ -75,12 +75,12 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
             foreach (var spec in job.Evaluate)
             {
                 var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute, cache, fingerprint, result.StoredLayersKey));
-                evaluations.Add(info);
+                evaluations.Add(info with { Text = ProvenancePaths.Of(spec.Text, job.ProvenanceRoot) });
                 summaries.Add(summary);
                 _progress.Info($"{job.Name}: {Path.GetFileName(spec.Text)} perplexity {info.DensePerplexity:F3} dense -> {info.PrunedPerplexity:F3} pruned ({summary.PerplexityIncrease:+0.0%;-0.0%})");
             }
 
-            var provenance = Provenance.Create(result, source, calibration, job.CalibrationFiles) with { Evaluation = evaluations };
+            var provenance = Provenance.Create(result, source, calibration, job) with { Evaluation = evaluations };
             File.WriteAllText(Path.Combine(folder.TempPath, "slimllm.json"), provenance.ToJson());
             cancel.ThrowIfCancellationRequested();
             // A model that fails its gate must not replace the output a build or an app uses; it is kept beside it for a look.

@@ -70,7 +70,8 @@ internal static class HuggingFaceSource
         WriteCache(() => layout.WriteRef(spec.Revision, commit), spec.Repository, null, Path.Combine(layout.RepoFolder, "refs"));
 
         var entry = ModelEntryPoint.Choose(layout.SnapshotFolder(commit), selected, HubErrors.Label(spec.Repository));
-        return new ResolvedSource(entry, $"huggingface {spec.Repository}@{spec.Revision} (commit {commit}, {fetched} file(s) downloaded, cache {layout.RepoFolder})");
+        return new ResolvedSource(entry, $"huggingface {spec.Repository}@{spec.Revision} (commit {commit}, {fetched} file(s) downloaded, cache {layout.RepoFolder})",
+            $"huggingface:{spec.Repository}@{commit}");
     }
 
     private static ResolvedSource FromCache(HuggingFaceSourceSpec spec, HubCacheLayout layout, IReadOnlyList<string> globs, string hubRoot, string reason)
@@ -85,7 +86,8 @@ internal static class HuggingFaceSource
                 $"{reason}: the cached snapshot {layout.SnapshotFolder(commit)} holds no file matching files: [{string.Join(", ", globs)}].",
                 "Run once online to download the files, or change the files: globs.");
         var entry = ModelEntryPoint.Choose(layout.SnapshotFolder(commit), cached, HubErrors.Label(spec.Repository));
-        return new ResolvedSource(entry, $"huggingface {spec.Repository}@{spec.Revision} (commit {commit}, from the local cache, {reason})");
+        return new ResolvedSource(entry, $"huggingface {spec.Repository}@{spec.Revision} (commit {commit}, from the local cache, {reason})",
+            $"huggingface:{spec.Repository}@{commit}");
     }
 
     internal static IReadOnlyList<string> Select(IEnumerable<string> files, IReadOnlyList<string> globs)

@@ -86,8 +86,9 @@ internal static class NuGetModelSource
 
     private static ResolvedSource Located(string id, NuGetVersion version, string folder, string how)
     {
-        var model = PackagedModelLocator.Locate(folder, $"nuget:{id}@{version}");
-        return new ResolvedSource(model, $"nuget {id} {version} ({how}, {folder})");
+        var origin = $"nuget:{id}@{version}";
+        var model = PackagedModelLocator.Locate(folder, origin);
+        return new ResolvedSource(model, $"nuget {id} {version} ({how}, {folder})", origin);
     }
 
     private static async Task DownloadAndExtractAsync(string id, NuGetVersion version, FindPackageByIdResource finder, SourceCacheContext context,

@@ -35,6 +35,8 @@ public static class ManifestPrune
                 {
                     Name = spec.Name,
                     ModelPath = resolved.LocalPath,
+                    ModelOrigin = resolved.Origin,
+                    ProvenanceRoot = manifest.Directory,
                     CalibrationFiles = spec.Calibration.Files,
                     Samples = spec.Calibration.Samples,
                     SeqLen = spec.Calibration.SeqLen,

@@ -26,6 +26,7 @@ public static class PruneCommand
         var attentionCriterion = new Option<string?>("--attention-criterion") { Description = string.Join(" | ", MethodRegistry.MethodNames) + ": picks the KV groups instead of --method's." };
         var ffnCriterion = new Option<string?>("--ffn-criterion") { Description = string.Join(" | ", MethodRegistry.MethodNames) + ": picks the FFN channels instead of --method's (flap: fluctuation)." };
         var keepLowest = new Option<bool>("--no-keep-lowest-1pct") { Description = "Do not protect the lowest-scoring 1% of FFN channels (the authors' rule)." };
+        var channelMultiple = new Option<int>("--channel-multiple") { Description = "Round every layer's kept FFN width to a multiple of N (32 for q8_0/q4_0 GGUF).", DefaultValueFactory = _ => 1 };
         var samples = new Option<int>("--samples") { Description = "Calibration sequences.", DefaultValueFactory = _ => 32 };
         var seqLen = new Option<int>("--seq-len") { Description = "Tokens per calibration sequence.", DefaultValueFactory = _ => 128 };
         var seed = new Option<int>("--seed") { Description = "Seed for drawing calibration sequences.", DefaultValueFactory = _ => 42 };
@@ -45,7 +46,7 @@ public static class PruneCommand
         var cmd = new Command("prune", "Prune the models of a slimllm.yaml manifest, or one model given by --model, and write the pruned model folders.")
         {
             manifest, cacheDir, noCache, verify, model, calibration, output, method, target, ratio, prunedLayers, alpha, maxRatio, recovery, attentionCriterion, ffnCriterion, keepLowest,
-            samples, seqLen, seed, mode, eval, maxTokens, device, json,
+            channelMultiple, samples, seqLen, seed, mode, eval, maxTokens, device, json,
         };
         cmd.SetAction(r =>
         {
@@ -69,6 +70,9 @@ public static class PruneCommand
                 Recovery = rec,
                 NoRecovery = none,
                 KeepLowestOnePercent = !r.GetValue(keepLowest),
+                ChannelMultiple = r.GetValue(channelMultiple) is var cm and >= 1 and <= Manifest.PruningSpec.MaxChannelMultiple ? cm
+                    : throw new SlimLLMException(null, $"--channel-multiple is {r.GetValue(channelMultiple)}, outside 1 to {Manifest.PruningSpec.MaxChannelMultiple}.",
+                        "Give a multiple such as 32 (llama.cpp's q8_0 and q4_0 blocks), or 1 for none."),
             };
             var job = new PruneJob
             {

@@ -28,6 +28,11 @@ public sealed class ManifestValueErrorTests : IDisposable
             "'pruning.keep_lowest_1pct': expected true or false, got 'yes'.", "Write it as 'keep_lowest_1pct: true'.");
 
     [Fact]
+    public void Channel_multiple_of_zero() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "      channel_multiple: 0\n", 9, 25, "SLIM004",
+            "'pruning.channel_multiple' is 0, but must be in [1, 4096].", "Set it to e.g. 'channel_multiple: 32'.");
+
+    [Fact]
     public void Scalar_where_a_section_belongs() =>
         _ws.SingleError(ManifestWorkspace.Minimal.Replace("    source:\n      path: models/m\n", "    source: models/m\n"), 3, 13, "SLIM003",
             "'source': expected a mapping of keys, got 'models/m'.", "Write it as 'source: { path: models/my-model }'.");

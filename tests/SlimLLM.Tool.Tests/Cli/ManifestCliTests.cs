@@ -71,6 +71,9 @@ public class ManifestCliTests
         var env = new Dictionary<string, string> { ["SLIMLLM_CACHE"] = "", ["NUGET_PACKAGES"] = dir.File("gpf") };
         var r = ToolRunner.RunIn(dir.Path, env, "prune", "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
+        // slimllm.json names the package, not the machine's package folder.
+        using (var provenance = JsonDocument.Parse(File.ReadAllText(dir.File("out/tiny-slim/slimllm.json"))))
+            Assert.Equal($"nuget:{SlimLLM.Tests.Sources.TestPackages.Id}@1.0.0", provenance.RootElement.GetProperty("base_model").GetProperty("path").GetString());
         File.WriteAllText(dir.File("slimllm.yaml"), Manifest().Replace(TestData.Stories260KGguf, TestData.TinyStoriesLlama).Replace("name: tiny-slim", "name: direct"));
         var direct = ToolRunner.RunIn(dir.Path, env, "prune", "--json");
         Assert.True(direct.ExitCode == 0, direct.Stderr);

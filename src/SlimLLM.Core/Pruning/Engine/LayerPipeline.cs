@@ -30,7 +30,7 @@ internal sealed class LayerPipeline(IModelSource source, ComputeDevice compute, 
     public (DecoderLayerConfig Config, LayerDecision Decision) Run(int l, double ratio, double similarity)
     {
         using var w = timings.Time("load", () => source.LoadLayer(l, compute.Device, compute.DType));
-        var (pruned, prunedConfig, decision) = ratio <= 0 ? KeepDense(l, w, similarity) : Prune(l, w, ratio, similarity);
+        var (pruned, prunedConfig, decision) = pruner.Prunes(_config.Layers[l], ratio) ? Prune(l, w, ratio, similarity) : KeepDense(l, w, similarity);
         placement.Require($"layer {l} pruned weights", pruned.Named());
         // The stored (checkpoint-dtype) weights are what the next layer sees, with or without the cache.
         // The dense layer goes first (the pruned one holds copies, or aliases that keep what they need): one dense

@@ -21,9 +21,9 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
     /// </summary>
     public DecoderLayerConfig Planned(DecoderLayerConfig layer, double ratio)
     {
-        if (ratio <= 0) return layer;
+        if (!Prunes(layer, ratio)) return layer;
         int pruneGroups = PruneCount.FromRatio(ratio, layer.NumKeyValueHeads);
-        int pruneChannels = FfnChannelSelector.PrunedCount(layer.IntermediateSize, ratio, settings.FfnRule);
+        int pruneChannels = PrunedChannels(layer.IntermediateSize, ratio);
         bool recovery = settings.EffectiveRecovery is not null;
         int keptGroups = layer.NumKeyValueHeads - pruneGroups;
         return layer with
@@ -34,6 +34,11 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
             Biases = layer.Biases with { O = layer.Biases.O || (recovery && pruneGroups > 0), Down = layer.Biases.Down || (recovery && pruneChannels > 0) },
         };
     }
+
+    /// <summary>Whether the layer is pruned at all: a ratio above 0, or a channel multiple its FFN width is not a multiple of.</summary>
+    public bool Prunes(DecoderLayerConfig layer, double ratio) => ratio > 0 || PrunedChannels(layer.IntermediateSize, ratio) > 0;
+
+    private int PrunedChannels(int channels, double ratio) => FfnChannelSelector.PrunedCount(channels, ratio, settings.FfnRule, settings.ChannelMultiple);
 
     /// <param name="refit">Refits o_proj for the kept groups when the recovery refits whole weights (it needs the head outputs).</param>
     public AttentionOutcome PruneAttention(DecoderLayerWeights w, DecoderLayerConfig layer, double ratio, AttentionStatistics stats, PhaseTimings timings,
@@ -71,11 +76,11 @@ internal sealed class LayerPruner(ModelConfig config, PruneSettings settings)
     {
         var w = attentionPruned;
         int m = attentionConfig.IntermediateSize;
-        int pruneChannels = FfnChannelSelector.PrunedCount(m, ratio, settings.FfnRule);
+        int pruneChannels = PrunedChannels(m, ratio);
         long[] kept = pruneChannels == 0 ? Enumerable.Range(0, m).Select(i => (long)i).ToArray() : timings.Time("selection", () =>
         {
             using var scores = settings.EffectiveFfnMethod.ChannelScores(new FfnUnits(w, stats));
-            return FfnChannelSelector.KeptChannels(scores, ratio, settings.FfnRule);
+            return FfnChannelSelector.KeptChannels(scores, ratio, settings.FfnRule, settings.ChannelMultiple);
         });
 
         double? ridge = null;

@@ -22,6 +22,8 @@ public sealed record PruneSettings
     public bool NoRecovery { get; init; }
     /// <summary>The authors' rule of protecting the lowest-scoring 1% of FFN channels (SlimLLM only; on by default).</summary>
     public bool KeepLowestOnePercent { get; init; } = true;
+    /// <summary>Every layer's kept FFN width is rounded to a multiple of this (1: as the ratio gives it), for quantised GGUF blocks.</summary>
+    public int ChannelMultiple { get; init; } = 1;
     /// <summary>Calibration sequences per forward batch.</summary>
     public int BatchSize { get; init; } = 8;
 

@@ -148,7 +148,8 @@ public sealed class PruningEngine(IProgressReporter? progress = null, IStatistic
         if (settings.Ratio.Target is double target)
         {
             var shapes = config.Layers.Select(l => new LayerShape(config.HiddenSize, l.NumHeads, l.NumKeyValueHeads, config.HeadDim, l.IntermediateSize)).ToList();
-            var solution = LayerRatioPlanner.SolveForParameterFraction(similarities, shapes, target, prunedLayers, alpha, settings.Ratio.MaxRatio, settings.FfnRule, settingsSource);
+            var solution = LayerRatioPlanner.SolveForParameterFraction(similarities, shapes, target, prunedLayers, alpha, settings.Ratio.MaxRatio, settings.FfnRule, settingsSource,
+                settings.ChannelMultiple);
             return (solution.Plan, solution.MeanRatio, prunedLayers, alpha);
         }
         double r = settings.Ratio.MeanRatio!.Value;

@@ -63,12 +63,14 @@ public static class LayerRatioPlanner
     /// Finds R such that the fraction of all decoder-layer parameters removed (whole KV groups and FFN channels, rounded as the
     /// pruning will round them, recovery biases counted) is as close as possible to <paramref name="targetFraction"/>.
     /// The removed fraction is a non-decreasing step function of R, so bisection finds the step where it crosses the target;
-    /// the closer of the two steps around the crossing wins (the smaller on a tie).
+    /// the closer of the two steps around the crossing wins (the smaller on a tie). With a <paramref name="channelMultiple"/>
+    /// the FFN widths are counted as rounded to it, in unpruned layers too (which lose the remainder of a width that is not
+    /// a multiple), so the steps are coarser but the target is still met as closely as the rounding allows.
     /// </summary>
     public static RatioSolution SolveForParameterFraction(
         IReadOnlyList<double> similarities, IReadOnlyList<LayerShape> shapes, double targetFraction,
         int prunedLayers, double alpha, double maxRatio = DefaultMaxRatio,
-        FfnSelectionRule rule = FfnSelectionRule.ProtectLowestOnePercent, string? source = null)
+        FfnSelectionRule rule = FfnSelectionRule.ProtectLowestOnePercent, string? source = null, int channelMultiple = 1)
     {
         if (shapes.Count != similarities.Count)
             throw new ArgumentException($"{shapes.Count} layer shapes for {similarities.Count} similarities.", nameof(shapes));
@@ -82,7 +84,7 @@ public static class LayerRatioPlanner
             var plan = Plan(similarities, new LayerRatioSettings(r, prunedLayers, alpha, maxRatio), source);
             long removed = 0;
             for (var l = 0; l < shapes.Count; l++)
-                if (plan.Ratios[l] > 0) removed += shapes[l].ParametersRemoved(plan.Ratios[l], rule);
+                if (plan.Ratios[l] > 0 || channelMultiple > 1) removed += shapes[l].ParametersRemoved(plan.Ratios[l], rule, channelMultiple);
             return (removed, plan);
         }
 

@@ -31,14 +31,17 @@ public sealed record LayerShape(int Hidden, int Heads, int KvHeads, int HeadDim,
         return attention + ffn + 2 * hidden;
     }
 
-    /// <summary>Groups and channels a ratio removes: round-half-even of ratio × units, channels under <paramref name="rule"/>.</summary>
-    public (int Groups, int Channels) PrunedCounts(double ratio, FfnSelectionRule rule = FfnSelectionRule.ProtectLowestOnePercent) =>
-        (PruneCount.FromRatio(ratio, KvHeads), FfnChannelSelector.PrunedCount(Ffn, ratio, rule));
+    /// <summary>
+    /// Groups and channels a ratio removes: round-half-even of ratio × units, channels under <paramref name="rule"/> and
+    /// rounded to <paramref name="channelMultiple"/> (<see cref="FfnChannelSelector.PrunedCount"/>).
+    /// </summary>
+    public (int Groups, int Channels) PrunedCounts(double ratio, FfnSelectionRule rule = FfnSelectionRule.ProtectLowestOnePercent, int channelMultiple = 1) =>
+        (PruneCount.FromRatio(ratio, KvHeads), FfnChannelSelector.PrunedCount(Ffn, ratio, rule, channelMultiple));
 
     /// <summary>Parameters removed at <paramref name="ratio"/> (dense minus after, the recovery biases included).</summary>
-    public long ParametersRemoved(double ratio, FfnSelectionRule rule = FfnSelectionRule.ProtectLowestOnePercent)
+    public long ParametersRemoved(double ratio, FfnSelectionRule rule = FfnSelectionRule.ProtectLowestOnePercent, int channelMultiple = 1)
     {
-        var (groups, channels) = PrunedCounts(ratio, rule);
+        var (groups, channels) = PrunedCounts(ratio, rule, channelMultiple);
         return DenseParameters - ParametersAfter(groups, channels);
     }
 }
