@@ -79,6 +79,10 @@ public sealed class ReadmeInstallTests(PackageFeedFixture feed, ITestOutputHelpe
             System.Text.RegularExpressions.RegexOptions.Singleline), project);
         Assert.True(File.Exists(Path.Combine(app, "bin", "Debug", "net10.0", "models", "tiny-slim", "model.safetensors")), build.Output);
 
+        // One libtorch per machine: the tool installed libtorch-cpu-RID into the NuGet packages folder; the app carries none.
+        Assert.True(File.Exists(Path.Combine(feed.Env["NUGET_PACKAGES"], "libtorch-cpu-linux-x64", "2.10.0", ".nupkg.metadata")), build.Output);
+        Assert.Empty(Directory.GetFiles(Path.Combine(app, "bin"), "*torch_cpu*", SearchOption.AllDirectories));
+
         var run = feed.Dotnet(app, "run", "--no-build");
         Assert.True(run.ExitCode == 0, run.Output);
         log.WriteLine($"story: {run.Output.Trim()}");

@@ -69,7 +69,7 @@ public static class DoctorChecks
         }
         catch (SlimLLMException e)
         {
-            TorchBackend.Load(BackendChoice.Cpu, []);
+            TorchBackend.Load(BackendChoice.Cpu, TorchBackend.CpuLocators());
             backend = "cpu (" + TorchBackend.Current!.Source + ")";
             cuda = new("cuda", false, e.File is null ? e.Cause : $"{e.File}: {e.Cause}", e.Fix);
         }
