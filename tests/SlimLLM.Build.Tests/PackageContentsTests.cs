@@ -49,6 +49,31 @@ public sealed class PackageContentsTests(PackageFeedFixture feed, ITestOutputHel
         }
     }
 
+    [Theory]
+    [InlineData("SlimLLM.Tool", "tools/net10.0/any/")]
+    [InlineData("SlimLLM.Build", "tools/slimllm/")]
+    [InlineData("SlimLLM.Runtime", null)]
+    [InlineData("SlimLLM.Models", null)]
+    public void Every_package_has_the_MIT_licence_expression_its_readme_and_no_placeholder_url(string id, string? toolFolder)
+    {
+        var entries = Entries(id, out var zip);
+        using (zip)
+        {
+            using var nuspecReader = new StreamReader(entries.Single(e => e.FullName.EndsWith(".nuspec")).Open());
+            var nuspec = nuspecReader.ReadToEnd();
+            Assert.Contains("<license type=\"expression\">MIT</license>", nuspec);
+            Assert.Contains("<readme>README.md</readme>", nuspec);
+            Assert.DoesNotContain("example.invalid", nuspec);
+            using var readme = new StreamReader(zip.GetEntry("README.md")!.Open());
+            Assert.StartsWith($"# {id}\n", readme.ReadToEnd());
+            if (toolFolder is null) return;
+            // The manifest's schema and reference travel with the tool, where `slimllm init`'s modeline points.
+            using var schema = zip.GetEntry(toolFolder + "slimllm.schema.json")!.Open();
+            Assert.Equal("urn:slimllm-build:schema:slimllm.yaml", System.Text.Json.JsonDocument.Parse(schema).RootElement.GetProperty("$id").GetString());
+            Assert.NotNull(zip.GetEntry(toolFolder + "manifest-reference.md"));
+        }
+    }
+
     [Fact]
     public void The_runtime_depends_on_no_libtorch_package_and_ships_no_natives()
     {
