@@ -1,5 +1,6 @@
 using NuGet.Versioning;
 using SlimLLM.Compute.NativeBackend;
+using SlimLLM.Output;
 using SlimLLM.Progress;
 
 namespace SlimLLM.Compute.Install;
@@ -20,11 +21,14 @@ public static class CpuBackendInstaller
         var version = NuGetVersion.Parse(LibTorchLayout.LibTorchVersion);
         if (options.Version is not null && !(NuGetVersion.TryParse(options.Version, out var asked) && asked == version))
             throw CudaInstallErrors.UnsupportedVersion(options.Version);
+        progress ??= NullProgress.Instance;
+        var packages = new GlobalPackagesFolder(options.PackagesRoot);
+        // Two builds on a fresh machine both start by installing it: the second waits, then finds it installed.
+        using var installing = OutputLock.Acquire(packages.InstallPath(platform.CpuPackageId, version), progress, ct);
         using var feeds = new PackageFeeds(options.ConfigRoot, options.Source);
         try
         {
-            return await CudaBackendInstaller.EnsureInstalledAsync(new GlobalPackagesFolder(options.PackagesRoot), feeds, platform.CpuPackageId, version,
-                progress ?? NullProgress.Instance, ct);
+            return await CudaBackendInstaller.EnsureInstalledAsync(packages, feeds, platform.CpuPackageId, version, progress, ct);
         }
         catch (IOException e) when (CudaInstallErrors.IsDiskFull(e))
         {

@@ -48,6 +48,26 @@ public sealed class CpuBackendInstallerTests : IDisposable
     }
 
     [Fact]
+    public async Task An_install_waits_for_one_already_running_then_finds_the_package_there()
+    {
+        var platform = NativePlatform.LinuxX64;
+        TestPackages.Build(_temp.File("feed"), "2.10.0", [.. platform.CpuLibraries.Select(l => ($"runtimes/linux-x64/native/{l}", "stand-in"u8.ToArray()))], platform.CpuPackageId);
+        var folder = Path.Combine(Packages, platform.CpuPackageId, "2.10.0");
+        Task<InstalledPackage> waiting;
+        using (SlimLLM.Output.OutputLock.Acquire(folder, SlimLLM.Progress.NullProgress.Instance)) // another process installing
+        {
+            waiting = Task.Run(() => Install(platform));
+            Assert.NotSame(waiting, await Task.WhenAny(waiting, Task.Delay(800))); // it waits for the lock
+            // The other install finishes under its lock.
+            var nupkg = Path.Combine(_temp.File("feed"), $"{platform.CpuPackageId}.2.10.0.nupkg");
+            await new GlobalPackagesFolder(Packages).InstallAsync(platform.CpuPackageId, NuGet.Versioning.NuGetVersion.Parse("2.10.0"),
+                path => { File.Copy(nupkg, path); return Task.FromResult("the other install"); });
+        }
+        var installed = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Null(installed.DownloadedFrom); // found it there: nothing downloaded twice
+    }
+
+    [Fact]
     public void A_feed_without_the_package_is_one_error_that_says_where_libtorch_can_come_from()
     {
         Directory.CreateDirectory(_temp.File("feed"));
