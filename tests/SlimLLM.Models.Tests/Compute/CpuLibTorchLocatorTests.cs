@@ -99,6 +99,24 @@ public class CpuLibTorchLocatorTests
     }
 
     [Fact]
+    public void A_library_that_fails_to_load_is_named_with_the_loaders_reason_and_a_fix_that_fits_it()
+    {
+        using var m = Machine("linux-x64", ["libc10.so", "libtorch_cpu.so", "libtorch.so"], "libLibTorchSharp.so");
+        var locator = new CpuLibTorchLocator(NativePlatform.LinuxX64, Path.Combine(m.Root, "app"), Path.Combine(m.Root, "packages"), _ => null);
+        TorchBackend.ResetForTests();
+        try
+        {
+            // RecordingLoader fails with a missing-library reason: a broken package, to be installed again.
+            var e = Assert.Throws<SlimLLM.Errors.SlimLLMException>(() => TorchBackend.Load(BackendChoice.Cpu, [locator], new RecordingLoader("libtorch_cpu.so")));
+            Assert.EndsWith("libtorch_cpu.so", e.File);
+            Assert.StartsWith("libtorch (CPU) could not be loaded: ", e.Cause);
+            Assert.StartsWith("Delete that package folder and run slimllm backend install cpu again", e.Fix);
+            Assert.Null(TorchBackend.Current);
+        }
+        finally { TorchBackend.ResetForTests(); }
+    }
+
+    [Fact]
     public void No_cpu_libtorch_anywhere_is_one_error_that_says_how_to_install_it()
     {
         using var m = new FakeLibTorch();

@@ -74,7 +74,10 @@ public static class TorchBackend
         foreach (var file in location.LoadOrder)
         {
             if (!loader.TryLoad(file, out var error))
-                throw new SlimLLMException(file, $"libtorch (CPU) could not be loaded: {error}", "Delete that package folder and run slimllm backend install cpu again; run slimllm doctor to see what is missing.");
+                throw new SlimLLMException(file, $"libtorch (CPU) could not be loaded: {error}",
+                    error?.Contains("GLIBCXX", StringComparison.Ordinal) == true
+                        ? $"Install libstdc++ from GCC 13 or newer (it must have {LibstdcxxReport.Required}); slimllm doctor shows what this system has."
+                        : "Delete that package folder and run slimllm backend install cpu again; slimllm doctor shows what is missing.");
         }
         if (loader is SystemNativeLibraryLoader) BindTorchSharpImports(location.LoadOrder[^1]);
         return new LoadedBackend(BackendKind.Cpu, location.FoundBy, location.LoadOrder);
