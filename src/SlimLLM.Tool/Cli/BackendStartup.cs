@@ -19,7 +19,7 @@ public static class BackendStartup
         Recursive = true,
     };
 
-    public static void PreloadIfNamed(string[] args)
+    public static void Preload(string[] args)
     {
         if (args.Length > 0 && args[0] is "doctor" or "backend") return; // they load and report it themselves (install needs no libtorch)
         var folder = OptionValue(args, "--libtorch") ?? Environment.GetEnvironmentVariable(BackendChoice.CudaFolderVariable);
