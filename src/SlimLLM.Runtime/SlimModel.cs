@@ -1,4 +1,5 @@
 using SlimLLM.Compute;
+using SlimLLM.Compute.NativeBackend;
 using SlimLLM.Models;
 using SlimLLM.Tokenization;
 using static TorchSharp.torch;
@@ -37,6 +38,7 @@ public sealed class SlimModel : IDisposable
         var source = ModelLoader.Open(path);
         try
         {
+            TorchBackend.EnsureCpu(); // the package carries no libtorch: next to the app, in the NuGet packages folder, or on the search path
             var compute = ComputeDevice.Resolve(device, source.Config.TorchDtype);
             var model = LlamaModel.Load(source, compute.Device, compute.DType);
             return new SlimModel(source, model, compute);

@@ -4,12 +4,19 @@ namespace SlimLLM.Build.Tests;
 
 public sealed record DotnetResult(int ExitCode, string Output, TimeSpan Elapsed);
 
-/// <summary>Runs `dotnet ...` as a separate process with a clean MSBuild environment and the test's own NuGet folder.</summary>
+/// <summary>Runs `dotnet ...` (or a bash script) as a separate process with a clean MSBuild environment and the test's own NuGet folder.</summary>
 public static class DotnetProcess
 {
-    public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, params string[] args)
+    public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, params string[] args) =>
+        RunProgram("dotnet", workingDirectory, env, args);
+
+    /// <summary>A bash script, stopping at the first failing line and echoing each line it runs.</summary>
+    public static DotnetResult Bash(string workingDirectory, IDictionary<string, string> env, string script) =>
+        RunProgram("bash", workingDirectory, env, "-euxo", "pipefail", "-c", script);
+
+    private static DotnetResult RunProgram(string program, string workingDirectory, IDictionary<string, string> env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -36,10 +43,10 @@ public static class DotnetProcess
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (gate) output.AppendLine(e.Data); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} ran over 5 minutes in {workingDirectory}:\n{output}");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} ran over 10 minutes in {workingDirectory}:\n{output}");
         }
         p.WaitForExit();
         clock.Stop();

@@ -10,7 +10,8 @@ namespace SlimLLM.Build.Tests;
 /// that prunes stories260K by 20%, and driven with real dotnet build, clean, pack and publish processes.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
+[Collection(PackageFeedCollection.Name)]
+public sealed class MSBuildIntegrationTests
 {
     private const string PruneTargetSkipped = "Skipping target \"SlimLLMPruneModels\" because all output files are up-to-date";
     private readonly PackageFeedFixture _feed;
@@ -20,7 +21,7 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
     {
         _feed = feed;
         _log = log;
-        _log.WriteLine($"dotnet pack SlimLLM.Build ({feed.Configuration}, {feed.Version}): {feed.PackTime.TotalSeconds:F1} s");
+        _log.WriteLine($"build/pack.sh on a copy of the working tree ({feed.Version}): {feed.PackTime.TotalSeconds:F1} s");
     }
 
     private static string Manifest(double target = 0.2, string evaluate = "", string extraPruning = "", string? calibration = null) => $"""

@@ -1,28 +1,38 @@
-using System.Reflection;
-
 namespace SlimLLM.Build.Tests;
 
 /// <summary>
-/// Once per test class: packs SlimLLM.Build (with the slimllm tool inside) into a temporary folder feed under a unique
-/// version, and gives every consumer project a NuGet.Config for that feed and a private NUGET_PACKAGES folder.
+/// Once per test run: copies the working tree as a fresh clone would have it (no build outputs) and packs it there with
+/// the README's own pack line (build/pack.sh), then gives every consumer project a NuGet.Config in which that folder is
+/// the only source of SlimLLM packages, a private NUGET_PACKAGES folder, statistics cache and dotnet home (global tools).
 /// </summary>
 public sealed class PackageFeedFixture : IDisposable
 {
     public string Root { get; }
-    public string Feed => Path.Combine(Root, "feed");
-    public string Version { get; } = $"0.1.0-it{DateTime.UtcNow:yyyyMMddHHmmss}";
-    public string Configuration { get; }
+    public string Clone => Path.Combine(Root, "clone");
+    public string Feed => Path.Combine(Clone, "artifacts", "packages");
+    public string Version { get; }
+    public string Configuration => "Release"; // what build/pack.sh packs
     public Dictionary<string, string> Env { get; }
     public TimeSpan PackTime { get; }
+    public string PackOutput { get; }
 
     public PackageFeedFixture()
     {
         Root = Path.Combine(Path.GetTempPath(), $"slimllm-build-it-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(Feed);
+        Directory.CreateDirectory(Root);
         // Stops MSBuild's upward search for Directory.Build.* and Directory.Packages.props at this folder.
         File.WriteAllText(Path.Combine(Root, "Directory.Build.props"), "<Project />");
         File.WriteAllText(Path.Combine(Root, "Directory.Build.targets"), "<Project />");
         File.WriteAllText(Path.Combine(Root, "Directory.Packages.props"), "<Project />");
+        WorkingTreeCopy.CopyTo(Paths.RepoRoot, Clone);
+        var pack = DotnetProcess.Bash(Clone, new Dictionary<string, string>(), ReadmeBlocks.Get("pack"));
+        if (pack.ExitCode != 0) throw new InvalidOperationException("the README's pack line failed on a copy of the working tree:\n" + pack.Output);
+        PackTime = pack.Elapsed;
+        PackOutput = pack.Output;
+        var build = Directory.GetFiles(Feed, "SlimLLM.Build.*.nupkg").Single();
+        Version = Path.GetFileNameWithoutExtension(build)["SlimLLM.Build.".Length..];
+        // SlimLLM packages (and the tests' ModelPackage) come from the packed folder only: a host cache may hold another build
+        // of the same version.
         File.WriteAllText(Path.Combine(Root, "NuGet.Config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
@@ -32,24 +42,22 @@ public sealed class PackageFeedFixture : IDisposable
                 <add key="host-packages" value="{HostPackages()}" />
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
+              <packageSourceMapping>
+                <packageSource key="local"><package pattern="SlimLLM.*" /><package pattern="ModelPackage" /></packageSource>
+                <packageSource key="host-packages"><package pattern="*" /></packageSource>
+                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
             </configuration>
             """);
-        Env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(Root, "packages") };
-        Configuration = typeof(PackageFeedFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var pack = DotnetProcess.Run(Paths.RepoRoot, new Dictionary<string, string>(),
-            "pack", Path.Combine(Paths.RepoRoot, "src", "SlimLLM.Build", "SlimLLM.Build.csproj"),
-            "-c", Configuration, "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
-        if (pack.ExitCode != 0) throw new InvalidOperationException("dotnet pack SlimLLM.Build failed:\n" + pack.Output);
-        PackTime = pack.Elapsed;
-        // SlimLLM.Runtime depends on the SlimLLM.Models package (the shared model assembly): both go into the feed.
-        foreach (var project in new[] { "SlimLLM.Models", "SlimLLM.Runtime" })
+        var home = Path.Combine(Root, "home");
+        Env = new Dictionary<string, string>
         {
-            var packed = DotnetProcess.Run(Paths.RepoRoot, new Dictionary<string, string>(),
-                "pack", Path.Combine(Paths.RepoRoot, "src", project, project + ".csproj"),
-                "-c", Configuration, "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false");
-            if (packed.ExitCode != 0) throw new InvalidOperationException($"dotnet pack {project} failed:\n" + packed.Output);
-            PackTime += packed.Elapsed;
-        }
+            ["NUGET_PACKAGES"] = Path.Combine(Root, "packages"),
+            ["SLIMLLM_CACHE"] = Path.Combine(Root, "cache"),
+            // `dotnet tool install --global` installs under DOTNET_CLI_HOME/.dotnet/tools, not the user's home.
+            ["DOTNET_CLI_HOME"] = home,
+            ["PATH"] = Path.Combine(home, ".dotnet", "tools") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
+        };
     }
 
     /// <summary>
@@ -75,4 +83,11 @@ public sealed class PackageFeedFixture : IDisposable
     {
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+}
+
+/// <summary>One pack for every test class that uses the packages.</summary>
+[CollectionDefinition(Name)]
+public sealed class PackageFeedCollection : ICollectionFixture<PackageFeedFixture>
+{
+    public const string Name = "package feed";
 }

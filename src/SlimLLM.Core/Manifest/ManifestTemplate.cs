@@ -10,14 +10,34 @@ public static class ManifestTemplate
     public const string DefaultCalibrationFiles = "data/calibration/**/*.txt";
     public const string DefaultEvaluationText = "data/test.txt";
 
+    public const string SchemaFile = "slimllm.schema.json";
+    public const string ReferenceFile = "manifest-reference.md";
+
     /// <summary>The starter manifest with the placeholder paths (models/my-model, data/...), to be edited by the user.</summary>
     public static string Text => Render();
+
+    /// <summary>
+    /// What <c>slimllm init</c> writes: <see cref="Text"/> naming the schema and reference shipped in
+    /// <paramref name="toolFolder"/>, with a yaml-language-server modeline on the schema's path there, so that editors
+    /// validate and complete the file with no network.
+    /// </summary>
+    public static string ForTool(string toolFolder)
+    {
+        var schema = Path.Combine(toolFolder, SchemaFile);
+        if (!File.Exists(schema)) return Text;
+        return $"# yaml-language-server: $schema={new Uri(Path.GetFullPath(schema)).AbsoluteUri}\n" +
+               Text.Replace(ShippedDocs, $"# Every key, default and error code: {Path.Combine(Path.GetFullPath(toolFolder), ReferenceFile)}.\n" +
+                                         "# Editors with YAML language support check this file against the schema named on the first line.");
+    }
+
+    private const string ShippedDocs =
+        "# Every key, default and error code: " + ReferenceFile + " in the slimllm tool's folder; its JSON schema, " + SchemaFile + ", is there too.";
 
     /// <summary>The starter manifest with its name and paths filled in (quoted as YAML single-quoted strings).</summary>
     public static string Render(string name = DefaultName, string modelPath = DefaultModelPath,
         string calibrationFiles = DefaultCalibrationFiles, string evaluationText = DefaultEvaluationText) => $$"""
         # slimllm.yaml: the models `slimllm prune` builds. Relative paths are resolved from this file's folder.
-        # Every key: docs/manifest-reference.md. Editor completion: docs/slimllm.schema.json.
+        {{ShippedDocs}}
 
         # Where importance statistics are cached between runs (default: $SLIMLLM_CACHE, else the user cache folder).
         # cache: .slimllm-cache

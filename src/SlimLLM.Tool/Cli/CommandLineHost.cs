@@ -15,7 +15,6 @@ public static class CommandLineHost
         Signals.Install();
         return ErrorHandling.Run(() =>
         {
-            BackendStartup.PreloadIfNamed(args);
             var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
             if (parsed.Errors.Count > 0)
             {
@@ -24,6 +23,7 @@ public static class CommandLineHost
                 Console.Error.WriteLine($"Run '{root.Name} {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help'.".Replace("  ", " "));
                 return ExitCodes.UserError;
             }
+            BackendStartup.Preload(args); // after parsing: a mistyped command line installs nothing
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         });
     }

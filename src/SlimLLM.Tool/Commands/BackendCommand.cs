@@ -18,8 +18,12 @@ public static class BackendCommand
 
     private static Command Install(Option<string?> cacheDir, Option<bool> json)
     {
-        var kind = new Argument<string>("backend") { Description = $"cuda: libtorch {LibTorchLayout.LibTorchVersion} for CUDA 12.8 on linux-x64 ({LibTorchLayout.CudaPackageId})." };
-        kind.AcceptOnlyFromAmong("cuda");
+        var kind = new Argument<string>("backend")
+        {
+            Description = $"cuda: libtorch {LibTorchLayout.LibTorchVersion} for CUDA 12.8 on linux-x64 ({LibTorchLayout.CudaPackageId}); " +
+                          $"cpu: libtorch {LibTorchLayout.LibTorchVersion} for this platform (libtorch-cpu-RID; the first command that needs it installs it too).",
+        };
+        kind.AcceptOnlyFromAmong("cuda", "cpu");
         var source = new Option<string?>("--source") { Description = "Feed to download from instead of NuGet.Config's: a folder of .nupkg files or an http(s) NuGet v3 URL (NuGet.Config's credentials for it apply)." };
         var version = new Option<string?>("--version") { Description = $"libtorch version: only {LibTorchLayout.LibTorchVersion} (what TorchSharp 0.107 is built for); omit it." };
         var command = new Command("install",
@@ -29,18 +33,35 @@ public static class BackendCommand
             { kind, source, version, cacheDir, json };
         command.SetAction(r =>
         {
-            var result = CudaBackendInstaller.Install(new CudaBackendInstallOptions
+            var options = new CudaBackendInstallOptions
             {
                 PackagesRoot = NuGetCudaPackageLocator.DefaultPackagesRoot(),
                 CacheRoot = StatisticsCache.ResolveRoot(r.GetValue(cacheDir)),
                 Source = r.GetValue(source),
                 Version = r.GetValue(version),
-            }, new StderrProgress());
+            };
+            if (r.GetValue(kind) == "cpu") return InstallCpu(options, r.GetValue(json));
+            var result = CudaBackendInstaller.Install(options, new StderrProgress());
             if (r.GetValue(json)) PrintJson(result);
             else PrintText(result);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static int InstallCpu(CudaBackendInstallOptions options, bool json)
+    {
+        var platform = NativePlatform.Current ?? throw new Errors.SlimLLMException(null,
+            $"TorchSharp's libtorch packages are served for {string.Join(", ", NativePlatform.Served.Select(p => p.Rid))} only.", "Run slimllm on one of those platforms.");
+        var package = CpuBackendInstaller.Install(platform, options, new StderrProgress());
+        var natives = platform.PackageNativeFolder(package.Folder);
+        if (json)
+            Json.Print(new { packages_root = options.PackagesRoot, backend_folder = natives, downloaded = package.DownloadedFrom is null ? 0 : 1, downloaded_bytes = package.DownloadedBytes,
+                packages = new[] { new { id = package.Id, version = package.Version, folder = package.Folder, downloaded_from = package.DownloadedFrom, downloaded_bytes = package.DownloadedBytes } } });
+        else
+            Console.Out.WriteLine($"{package.Id} {package.Version}: " + (package.DownloadedFrom is null ? "already" : $"downloaded ({CacheMaintenance.Format(package.DownloadedBytes)}) and") +
+                                  $" in {package.Folder}\ncpu backend: {natives} (every slimllm on this machine uses it)");
+        return ExitCodes.Success;
     }
 
     private static Command Status(Option<string?> cacheDir, Option<bool> json)

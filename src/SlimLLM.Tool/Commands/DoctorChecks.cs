@@ -59,6 +59,7 @@ public static class DoctorChecks
         }
         DoctorCheck cuda;
         string backend;
+        string? cpuError = null;
         try
         {
             // CUDA is attempted only when the user pointed at a CUDA libtorch, or one is restored in the NuGet packages folder.
@@ -69,22 +70,34 @@ public static class DoctorChecks
         }
         catch (SlimLLMException e)
         {
-            TorchBackend.Load(BackendChoice.Cpu, []);
-            backend = "cpu (" + TorchBackend.Current!.Source + ")";
             cuda = new("cuda", false, e.File is null ? e.Cause : $"{e.File}: {e.Cause}", e.Fix);
+            try
+            {
+                backend = "cpu (" + TorchBackend.Load(BackendChoice.Cpu, TorchBackend.CpuLocators()).Source + ")";
+            }
+            catch (SlimLLMException cpu)
+            {
+                backend = "cpu";
+                cpuError = cpu.Cause;
+            }
         }
-        string? initError = null;
+        var initError = cpuError ?? InitialiseCpu();
+        yield return new("libtorch", initError is null, backend + (initError is null ? "" : ": " + initError),
+            initError is null ? null : "Run slimllm backend install cpu (libtorch-cpu for this platform, into the NuGet global packages folder), or name a complete libtorch with --libtorch.");
+        yield return cuda;
+    }
+
+    /// <summary>Null when TorchSharp initialises on the loaded libtorch; else the first line of why not (the loader trace that follows is long).</summary>
+    private static string? InitialiseCpu()
+    {
         try
         {
-            if (!torch.TryInitializeDeviceType(DeviceType.CPU)) initError = "TorchSharp failed to initialise";
+            return torch.TryInitializeDeviceType(DeviceType.CPU) ? null : "TorchSharp failed to initialise";
         }
         catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException)
         {
-            initError = (e.InnerException ?? e).Message.Split('\n')[0]; // the loader trace that follows is long
+            return (e.InnerException ?? e).Message.Split('\n')[0];
         }
-        yield return new("libtorch", initError is null, backend + (initError is null ? "" : ": " + initError),
-            initError is null ? null : "Reinstall the tool (its libtorch-cpu natives are missing), or name a complete libtorch with --libtorch.");
-        yield return cuda;
     }
 
     private static DoctorCheck NvidiaSmi()

@@ -19,7 +19,7 @@ public static class InitCommand
                 throw new SlimLLMException(file, "already exists.", "Pass --force to overwrite it, or choose another path.");
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             var tmp = file + $".{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(tmp, ManifestTemplate.Text);
+            File.WriteAllText(tmp, ManifestTemplate.ForTool(AppContext.BaseDirectory));
             File.Move(tmp, file, overwrite: true);
             Console.Out.WriteLine($"wrote {file}: edit the model and text paths, then run 'slimllm prune'.");
             return ExitCodes.Success;

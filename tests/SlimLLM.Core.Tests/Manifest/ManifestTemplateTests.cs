@@ -52,6 +52,15 @@ public sealed class ManifestTemplateTests : IDisposable
     }
 
     [Fact]
+    public void Template_names_no_repository_file_and_without_a_shipped_schema_has_no_modeline()
+    {
+        Assert.DoesNotContain("docs/", ManifestTemplate.Text);
+        Assert.DoesNotContain("setup.sh", ManifestTemplate.Text);
+        Assert.Contains("manifest-reference.md in the slimllm tool's folder", ManifestTemplate.Text);
+        Assert.Equal(ManifestTemplate.Text, ManifestTemplate.ForTool(_dir.Path)); // no slimllm.schema.json there
+    }
+
+    [Fact]
     public void Paths_with_quotes_and_backslashes_survive_rendering()
     {
         var odd = Directory.CreateDirectory(_dir.File("it's a \\ model")).FullName;

@@ -151,6 +151,15 @@ public class ManifestCliTests
         var first = ToolRunner.RunIn(dir.Path, null, "init");
         Assert.Equal(0, first.ExitCode);
         Assert.Contains("models:", File.ReadAllText(dir.File("slimllm.yaml")));
+        // Editors find the schema shipped beside the tool (no network, no repository checkout) through the modeline.
+        var lines = File.ReadAllLines(dir.File("slimllm.yaml"));
+        var schema = new Uri(Assert.Single(System.Text.RegularExpressions.Regex.Match(lines[0], @"^# yaml-language-server: \$schema=(file:///\S+)$").Groups.Values.Skip(1)).Value).LocalPath;
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "slimllm.schema.json"), schema);
+        Assert.Equal("urn:slimllm-build:schema:slimllm.yaml", System.Text.Json.JsonDocument.Parse(File.ReadAllText(schema)).RootElement.GetProperty("$id").GetString());
+        Assert.Contains($"# Every key, default and error code: {Path.Combine(AppContext.BaseDirectory, "manifest-reference.md")}.", lines);
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "manifest-reference.md")));
+        Assert.DoesNotContain("docs/", File.ReadAllText(dir.File("slimllm.yaml")));
+        Assert.DoesNotContain("setup.sh", File.ReadAllText(dir.File("slimllm.yaml")));
         var again = ToolRunner.RunIn(dir.Path, null, "init");
         Assert.Equal(2, again.ExitCode);
         Assert.Contains("already exists", again.Stderr);

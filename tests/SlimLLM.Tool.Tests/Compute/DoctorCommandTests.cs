@@ -20,7 +20,7 @@ public class DoctorCommandTests
         Assert.Equal("OK", checks["libstdc++"].GetProperty("status").GetString());
         Assert.Contains("has GLIBCXX_3.4.32", checks["libstdc++"].GetProperty("detail").GetString());
         Assert.Equal("0.107.0", checks["torchsharp"].GetProperty("detail").GetString());
-        Assert.Equal("cpu (libtorch-cpu-linux-x64 2.10.0 (default probing next to the tool))", checks["libtorch"].GetProperty("detail").GetString());
+        Assert.Equal($"cpu (libtorch-cpu-linux-x64 2.10.0 next to the app ({Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native")}))", checks["libtorch"].GetProperty("detail").GetString());
         Assert.Equal("MISSING", checks["cuda"].GetProperty("status").GetString());
         Assert.StartsWith("Install the CUDA backend: run slimllm backend install cuda (downloads libtorch-cuda-12.8-linux-x64 2.10.0", checks["cuda"].GetProperty("fix").GetString());
         Assert.Equal($"{cache}: 0 entries, 0 B", checks["cache"].GetProperty("detail").GetString());

@@ -54,7 +54,7 @@ public static class CudaBackendInstaller
         }
     }
 
-    private static async Task<InstalledPackage> EnsureInstalledAsync(GlobalPackagesFolder packages, PackageFeeds feeds, string id, NuGetVersion version,
+    internal static async Task<InstalledPackage> EnsureInstalledAsync(GlobalPackagesFolder packages, PackageFeeds feeds, string id, NuGetVersion version,
         IProgressReporter progress, CancellationToken ct)
     {
         var folder = packages.InstallPath(id, version);

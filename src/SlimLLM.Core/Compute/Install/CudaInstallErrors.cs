@@ -5,7 +5,7 @@ using SlimLLM.Errors;
 
 namespace SlimLLM.Compute.Install;
 
-/// <summary>The user-facing errors of <c>slimllm backend install cuda</c>: each names the package or folder, the cause and the fix.</summary>
+/// <summary>The user-facing errors of <c>slimllm backend install cuda|cpu</c>: each names the package or folder, the cause and the fix.</summary>
 internal static class CudaInstallErrors
 {
     public static string Label(string id, string version) => $"nuget:{id}@{version}";
@@ -25,8 +25,11 @@ internal static class CudaInstallErrors
         var failed = failures.Count > 0 ? $" Feeds that failed: {string.Join("; ", failures.Select(f => $"{f.Source.Source}: {f.Error.Message}"))}." : "";
         return new SlimLLMException(Label(id, version),
             $"no feed has {id} {version} (tried {string.Join(", ", sources.Select(s => s.Source))}).{failed}",
-            "Add a feed that serves TorchSharp's CUDA packages (nuget.org: https://api.nuget.org/v3/index.json) with --source FEED or in NuGet.Config; " +
-            $"or unpack the libtorch {LibTorchLayout.LibTorchVersion} cu128 zip and point --libtorch (or {BackendChoice.CudaFolderVariable}) at its lib folder.");
+            id.StartsWith("libtorch-cpu-", StringComparison.Ordinal)
+                ? "Add a feed that serves TorchSharp's libtorch packages (nuget.org: https://api.nuget.org/v3/index.json) in NuGet.Config (or --source FEED with slimllm backend install cpu); " +
+                  $"or restore any project that references {id} {version}; or put the lib folder of libtorch {LibTorchLayout.LibTorchVersion} on the native search path."
+                : "Add a feed that serves TorchSharp's CUDA packages (nuget.org: https://api.nuget.org/v3/index.json) with --source FEED or in NuGet.Config; " +
+                  $"or unpack the libtorch {LibTorchLayout.LibTorchVersion} cu128 zip and point --libtorch (or {BackendChoice.CudaFolderVariable}) at its lib folder.");
     }
 
     public static SlimLLMException DiskFull(string folder, IOException e) =>

@@ -5,7 +5,6 @@ public static class LibTorchLayout
 {
     public const string LibTorchVersion = "2.10.0";
     public const string CudaPackageId = "libtorch-cuda-12.8-linux-x64";
-    public const string CpuPackageId = "libtorch-cpu-linux-x64";
     public const string LibTorchSharp = "libLibTorchSharp.so";
 
     /// <summary>libtorch's own libraries: required in a CUDA folder. cudart/cublas/cudnn are found by libtorch's RPATH ($ORIGIN).</summary>

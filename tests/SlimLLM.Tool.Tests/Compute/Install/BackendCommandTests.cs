@@ -64,7 +64,7 @@ public sealed class BackendCommandTests : IDisposable
         Assert.True(r.ExitCode == 0, r.Stderr);
         var checks = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.Clone());
         Assert.Equal(["libstdc++", "libtorch", "cuda"], checks.Keys);
-        Assert.Equal("cpu (libtorch-cpu-linux-x64 2.10.0 (default probing next to the tool))", checks["libtorch"].GetProperty("detail").GetString());
+        Assert.Equal($"cpu (libtorch-cpu-linux-x64 2.10.0 next to the app ({Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native")}))", checks["libtorch"].GetProperty("detail").GetString());
         Assert.Equal("MISSING", checks["cuda"].GetProperty("status").GetString());
         Assert.StartsWith("Install the CUDA backend: run slimllm backend install cuda", checks["cuda"].GetProperty("fix").GetString());
     }
