@@ -24,6 +24,12 @@ public sealed class SlimLLMPrune : ToolTask
     /// <summary>One item per pruned model: the output folder, with metadata ModelName.</summary>
     [Output] public ITaskItem[] ModelFolders { get; private set; } = new ITaskItem[0];
 
+    /// <summary>
+    /// One item per pruned model (the model's name) with metadata Summary, the one line a person reads (see
+    /// <see cref="ResultSummary"/>): the targets show it through the terminal logger's project result line.
+    /// </summary>
+    [Output] public ITaskItem[] Results { get; private set; } = new ITaskItem[0];
+
     private readonly StringBuilder _stdout = new();
     private volatile bool _cancelled;
 
@@ -104,6 +110,12 @@ public sealed class SlimLLMPrune : ToolTask
         var report = ReadReport();
         if (report is null) return false;
         foreach (var m in report.Models.Where(m => !m.Rejected)) LogResult(m);
+        Results = report.Models.Where(m => !m.Rejected).Select(m =>
+        {
+            var item = new TaskItem(m.Name);
+            item.SetMetadata("Summary", ResultSummary.Of(m));
+            return (ITaskItem)item;
+        }).ToArray();
         foreach (var w in report.Warnings) LogDiagnostic(w, DiagnosticCodes.ToolWarning, warning: true);
         switch (ExitCode)
         {
@@ -205,7 +217,8 @@ public sealed class SlimLLMPrune : ToolTask
             sb.Append(string.Format(CultureInfo.InvariantCulture, ", parameters {0:N0} -> {1:N0} (decoder layers -{2:F1}%)", p.Before, p.After, p.AchievedDecoderReduction * 100));
         foreach (var e in m.Evaluation ?? new List<ReportedEvaluation>())
             sb.Append(string.Format(CultureInfo.InvariantCulture, ", perplexity on {0}: {1:F3} -> {2:F3}", Path.GetFileName(e.Text), e.DensePerplexity, e.PrunedPerplexity));
-        Log.LogMessage(MessageImportance.High, sb.ToString());
+        // Normal: the high-importance line a person sees at any verbosity is the summary the targets log (ResultSummary).
+        Log.LogMessage(MessageImportance.Normal, sb.ToString());
     }
 
     private void LogGateFailure(ReportedModel m)

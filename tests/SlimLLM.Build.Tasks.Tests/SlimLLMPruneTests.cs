@@ -37,8 +37,12 @@ public sealed class SlimLLMPruneTests
         var stamp = PruneStamp.TryRead(fake.Stamp)!;
         Assert.Equal([new KeyValuePair<string, string>("tiny", output)], stamp.Models);
         Assert.Equal([fake.Manifest, calibration], stamp.Inputs);
-        Assert.Contains(_engine.Messages, m => m.Importance == MessageImportance.High &&
+        Assert.Contains(_engine.Messages, m => m.Importance == MessageImportance.Normal &&
             m.Message == $"SlimLLM: tiny -> {output}, parameters 260,000 -> 210,000 (decoder layers -25.0%), perplexity on eval.txt: 10.000 -> 10.500");
+        // The line a person reads (the targets log it where the terminal logger shows it).
+        var result = Assert.Single(task.Results);
+        Assert.Equal("tiny", result.ItemSpec);
+        Assert.Equal("tiny: parameters 260,000 → 210,000 (-19.2%, decoder layers -25.0%), perplexity 10.000 → 10.500 (+5.0%) on eval.txt", result.GetMetadata("Summary"));
         Assert.Contains(_engine.Messages, m => m.Message == "slimllm: error: prose on stderr is progress, not an error");
     }
 

@@ -1,4 +1,5 @@
 using SlimLLM.Testing;
+using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
@@ -12,6 +13,7 @@ namespace SlimLLM.Build.Tests;
 [Trait("Category", "Slow")]
 public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
 {
+    private const string ResultLine = "SlimLLM -> tiny-slim: parameters";
     private const string PruneTargetSkipped = "Skipping target \"SlimLLMPruneModels\" because all output files are up-to-date";
     private readonly PackageFeedFixture _feed;
     private readonly ITestOutputHelper _log;
@@ -112,7 +114,7 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
 
         var first = Build(dir);
         Assert.True(first.ExitCode == 0, first.Output);
-        Assert.Matches(@"SlimLLM: tiny-slim -> .*out/tiny-slim, parameters [\d,]+ -> [\d,]+ \(decoder layers -\d+\.\d%\)", first.Output);
+        Assert.Matches(@"SlimLLM -> tiny-slim: parameters [\d,]+ → [\d,]+ \(-\d+\.\d%, decoder layers -\d+\.\d%\)", first.Output);
         var models = ModelsIn(dir);
         Assert.True(File.Exists(Path.Combine(models, "model.safetensors")), first.Output);
         Assert.True(File.Exists(Path.Combine(models, "slimllm.json")));
@@ -129,7 +131,7 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
         var second = Build(dir, "-v:n");
         Assert.True(second.ExitCode == 0, second.Output);
         Assert.Contains(PruneTargetSkipped, second.Output);
-        Assert.DoesNotContain("SlimLLM: tiny-slim ->", second.Output);
+        Assert.DoesNotContain(ResultLine, second.Output);
         Assert.True(File.Exists(Path.Combine(models, "model.safetensors")));
 
         // Extra time of an unchanged build over the same build without SlimLLM (best of two each, after a warm-up).
@@ -149,10 +151,10 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
         var recalibrated = Build(dir, "--no-restore", "-v:d");
         Assert.True(recalibrated.ExitCode == 0, recalibrated.Output);
         Assert.Matches(@"Input file "".*calib\.txt"" is newer than output file "".*\.stamp""", recalibrated.Output);
-        Assert.Contains("SlimLLM: tiny-slim ->", recalibrated.Output);
+        Assert.Contains(ResultLine, recalibrated.Output);
         var settled = Build(dir, "--no-restore", "-v:n");
         Assert.Contains(PruneTargetSkipped, settled.Output);
-        Assert.DoesNotContain("SlimLLM: tiny-slim ->", settled.Output);
+        Assert.DoesNotContain(ResultLine, settled.Output);
 
         // So is the engine: a newer assembly in the tool's folder (SlimLLM.Core.dll, not only slimllm.dll) prunes again.
         var engine = Path.Combine(_feed.Env["NUGET_PACKAGES"], "slimllm.build", _feed.Version, "tools", "slimllm", "SlimLLM.Core.dll");
@@ -160,12 +162,12 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
         File.SetLastWriteTimeUtc(engine, DateTime.UtcNow);
         var reengined = Build(dir, "--no-restore");
         Assert.True(reengined.ExitCode == 0, reengined.Output);
-        Assert.Contains("SlimLLM: tiny-slim ->", reengined.Output);
+        Assert.Contains(ResultLine, reengined.Output);
 
         File.WriteAllText(Path.Combine(dir, "slimllm.yaml"), Manifest(target: 0.4, calibration: "calib.txt"));
         var edited = Build(dir);
         Assert.True(edited.ExitCode == 0, edited.Output);
-        Assert.Contains("SlimLLM: tiny-slim ->", edited.Output);
+        Assert.Contains(ResultLine, edited.Output);
         long size40 = new FileInfo(Path.Combine(models, "model.safetensors")).Length;
         Assert.True(size40 < size20, $"pruning 40% left {size40} bytes, 20% left {size20}");
         Assert.Contains("\"target\": 0.4", File.ReadAllText(Path.Combine(models, "slimllm.json")).Replace("\"target_reduction\"", "\"target\""));
@@ -179,6 +181,33 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
         Assert.False(Directory.Exists(models) && Directory.EnumerateFiles(models).Any(), "dotnet clean left the model in the output");
         Assert.False(Directory.Exists(toolOut), "dotnet clean left the pruned model folder");
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "obj"), "*.stamp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void The_default_terminal_logger_shows_one_line_per_model_with_the_parameters_and_perplexities_of_its_provenance()
+    {
+        var dir = NewApp(Manifest(evaluate: $"    evaluate:\n      - text: {Paths.TinyStoriesValid}\n        max_tokens: 2048\n"));
+        // -tl:on is the terminal logger an interactive `dotnet build` picks by itself (here stdout is a pipe, so it is forced).
+        var r = Build(dir, "-tl:on");
+        Assert.True(r.ExitCode == 0, r.Output);
+        var screen = Regex.Replace(r.Output, @"\x1b(\[[0-9;?]*[A-Za-z]|\][^\x1b]*\x1b\\)", "");
+        var lines = Regex.Matches(screen, @"^\s*SlimLLM succeeded \([\d.]+s\) → tiny-slim: parameters (?<b>[\d,]+) → (?<a>[\d,]+) \((?<t>-\d+\.\d)%, decoder layers (?<dl>-\d+\.\d)%\), " +
+                                         @"perplexity (?<d>\d+\.\d{3}) → (?<p>\d+\.\d{3}) \((?<i>\+\d+\.\d)%\) on tinystories-valid\.txt\r?$", RegexOptions.Multiline);
+        var m = Assert.Single(lines);
+        // The numbers are those of the model in the output: its provenance's.
+        var provenance = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelsIn(dir), "slimllm.json"))).RootElement;
+        var parameters = provenance.GetProperty("parameters");
+        long before = parameters.GetProperty("before").GetProperty("total").GetInt64(), after = parameters.GetProperty("after").GetProperty("total").GetInt64();
+        Assert.Equal(before.ToString("N0", CultureInfo.InvariantCulture), m.Groups["b"].Value);
+        Assert.Equal(after.ToString("N0", CultureInfo.InvariantCulture), m.Groups["a"].Value);
+        Assert.Equal(((double)after / before - 1) * 100, double.Parse(m.Groups["t"].Value, CultureInfo.InvariantCulture), 0.051);
+        var evaluation = provenance.GetProperty("evaluation")[0];
+        double dense = evaluation.GetProperty("dense_perplexity").GetDouble(), pruned = evaluation.GetProperty("pruned_perplexity").GetDouble();
+        Assert.Equal(dense, double.Parse(m.Groups["d"].Value, CultureInfo.InvariantCulture), 0.0005);
+        Assert.Equal(pruned, double.Parse(m.Groups["p"].Value, CultureInfo.InvariantCulture), 0.0005);
+        Assert.Equal((pruned / dense - 1) * 100, double.Parse(m.Groups["i"].Value, CultureInfo.InvariantCulture), 0.051);
+        // The detail line is for -v:n; the terminal logger shows the result once.
+        Assert.DoesNotContain("SlimLLM: tiny-slim ->", screen);
     }
 
     [Fact]
