@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Build.Framework;
@@ -32,6 +33,15 @@ public sealed class SlimLLMPrune : ToolTask
 
     private readonly StringBuilder _stdout = new();
     private volatile bool _cancelled;
+    // The build's cancel reaches the tool as this file (SLIMLLM_CANCEL_FILE, a first SIGINT to it); see Cancel.
+    private readonly string _cancelFile = Path.Combine(Path.GetTempPath(), "slimllm-cancel-" + Guid.NewGuid().ToString("N"));
+    private readonly ManualResetEvent _toolExited = new(false);
+
+    /// <summary>
+    /// How long a cancelled build waits for the tool to stop at its next safe point (the end of a step; temporary files
+    /// removed) before it kills it. A step of a large model on a CPU can take minutes; a killed run is cleaned up by the next.
+    /// </summary>
+    public int StopTimeoutSeconds { get; set; } = 60;
 
     private string ManifestPath => Path.GetFullPath(Manifest);
 
@@ -96,10 +106,41 @@ public sealed class SlimLLMPrune : ToolTask
     // The exit code is read with the report in Execute; no MSB6006 "exited with code N".
     protected override bool HandleTaskExecutionErrors() => false;
 
+    protected override ProcessStartInfo GetProcessStartInfo(string pathToTool, string commandLineCommands, string responseFileSwitch)
+    {
+        var start = base.GetProcessStartInfo(pathToTool, commandLineCommands, responseFileSwitch);
+        start.Environment["SLIMLLM_CANCEL_FILE"] = _cancelFile;
+        return start;
+    }
+
+    protected override int ExecuteTool(string pathToTool, string responseFileCommands, string commandLineCommands)
+    {
+        try { return base.ExecuteTool(pathToTool, responseFileCommands, commandLineCommands); }
+        finally
+        {
+            _toolExited.Set();
+            try { File.Delete(_cancelFile); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>
+    /// MSBuild's cancel (Ctrl-C in dotnet build) asks the tool to stop as SIGINT does, by creating its cancel file, and
+    /// kills it (ToolTask's cancel) only when it has not exited within <see cref="StopTimeoutSeconds"/>.
+    /// </summary>
     public override void Cancel()
     {
         _cancelled = true;
-        base.Cancel();
+        if (_toolExited.WaitOne(0)) return;
+        try { File.WriteAllText(_cancelFile, "cancelled by MSBuild"); }
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+        {
+            base.Cancel();
+            return;
+        }
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            if (!_toolExited.WaitOne(TimeSpan.FromSeconds(StopTimeoutSeconds))) base.Cancel();
+        });
     }
 
     public override bool Execute()

@@ -205,24 +205,52 @@ public sealed class SlimLLMPruneTests
         Assert.Null(fake.Args);
     }
 
-    [Fact]
-    public void Cancelling_the_build_stops_the_tool_and_leaves_no_stamp()
+    /// <summary>Runs the task on a thread, cancels it once the fake has started, and returns its result and time.</summary>
+    private (bool? Result, TimeSpan Elapsed) CancelWhileRunning(FakeTool fake, SlimLLMPrune task)
     {
-        using var fake = new FakeTool();
-        fake.Script(Reports.Of([Reports.Model("tiny", "/out/tiny")]), sleepMs: 60_000);
-        var task = fake.Task(_engine);
         var clock = Stopwatch.StartNew();
         bool? result = null;
         var run = new Thread(() => result = task.Execute());
         run.Start();
         while (fake.Args is null && clock.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
         Assert.NotNull(fake.Args);
-
         task.Cancel();
-
         Assert.True(run.Join(TimeSpan.FromSeconds(30)), "the task did not return after Cancel");
+        return (result, clock.Elapsed);
+    }
+
+    [Fact]
+    public void Cancelling_the_build_asks_the_tool_to_stop_through_its_cancel_file_and_leaves_no_stamp()
+    {
+        using var fake = new FakeTool();
+        fake.Script(Reports.Of([Reports.Model("tiny", "/out/tiny")]), sleepMs: 60_000, honourCancel: true);
+        var task = fake.Task(_engine);
+
+        var (result, elapsed) = CancelWhileRunning(fake, task);
+
         Assert.False(result);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"took {clock.Elapsed}");
+        // The tool stopped by itself (exit 130, as on SIGINT), long before the kill deadline.
+        Assert.NotNull(fake.CancelFileSeen);
+        Assert.True(elapsed < TimeSpan.FromSeconds(task.StopTimeoutSeconds / 2.0), $"took {elapsed}");
+        Assert.False(File.Exists(fake.CancelFileSeen), "the cancel file was left behind");
+        Assert.Contains(_engine.Messages, m => m.Message == "slimllm: the build was cancelled: stopping at the next safe point");
+        Assert.Empty(_engine.Errors);
+        Assert.False(File.Exists(fake.Stamp));
+    }
+
+    [Fact]
+    public void A_tool_that_does_not_stop_when_asked_is_killed_after_the_stop_timeout()
+    {
+        using var fake = new FakeTool();
+        fake.Script(Reports.Of([Reports.Model("tiny", "/out/tiny")]), sleepMs: 60_000);
+        var task = fake.Task(_engine);
+        task.StopTimeoutSeconds = 2;
+
+        var (result, elapsed) = CancelWhileRunning(fake, task);
+
+        Assert.False(result);
+        Assert.Null(fake.CancelFileSeen);
+        Assert.True(elapsed >= TimeSpan.FromSeconds(2) && elapsed < TimeSpan.FromSeconds(20), $"took {elapsed}");
         Assert.Empty(_engine.Errors);
         Assert.False(File.Exists(fake.Stamp));
     }

@@ -7,7 +7,11 @@ public sealed record DotnetResult(int ExitCode, string Output, TimeSpan Elapsed)
 /// <summary>Runs `dotnet ...` as a separate process with a clean MSBuild environment and the test's own NuGet folder.</summary>
 public static class DotnetProcess
 {
-    public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, params string[] args)
+    public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, params string[] args) =>
+        Run(workingDirectory, env, onLine: null, args);
+
+    /// <summary>As <see cref="Run(string, IDictionary{string, string}, string[])"/>, calling <paramref name="onLine"/> with the process and each line as it comes.</summary>
+    public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, Action<Process, string>? onLine, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -32,8 +36,14 @@ public static class DotnetProcess
         using var p = Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
         var gate = new object();
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (gate) output.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (gate) output.AppendLine(e.Data); };
+        void Line(string? line)
+        {
+            if (line is null) return;
+            lock (gate) output.AppendLine(line);
+            onLine?.Invoke(p, line);
+        }
+        p.OutputDataReceived += (_, e) => Line(e.Data);
+        p.ErrorDataReceived += (_, e) => Line(e.Data);
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         if (!p.WaitForExit(TimeSpan.FromMinutes(5)))

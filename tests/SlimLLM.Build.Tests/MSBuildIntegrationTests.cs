@@ -1,4 +1,5 @@
 using SlimLLM.Testing;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
@@ -208,6 +209,50 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
         Assert.Equal((pruned / dense - 1) * 100, double.Parse(m.Groups["i"].Value, CultureInfo.InvariantCulture), 0.051);
         // The detail line is for -v:n; the terminal logger shows the result once.
         Assert.DoesNotContain("SlimLLM: tiny-slim ->", screen);
+    }
+
+    [Fact]
+    public void Ctrl_C_in_dotnet_build_mid_prune_stops_the_tool_cleanly_and_leaves_the_previous_output_as_it_was()
+    {
+        var dir = NewApp(Manifest());
+        var first = Build(dir);
+        Assert.True(first.ExitCode == 0, first.Output);
+        var toolOut = Path.Combine(dir, "out");
+        string Snapshot() => string.Join("\n", Directory.GetFileSystemEntries(toolOut, "*", SearchOption.AllDirectories).Order()
+            .Select(e => Path.GetRelativePath(toolOut, e) + (File.Exists(e) ? " " + Sha256(e) : "/")));
+        var before = Snapshot();
+
+        // A heavier prune (more and longer samples, no cache), interrupted once its layers are being pruned and written.
+        File.WriteAllText(Path.Combine(dir, "slimllm.yaml"), Manifest(target: 0.4).Replace("samples: 8", "samples: 32").Replace("seq_len: 64", "seq_len: 128"));
+        var signalled = Stopwatch.StartNew();
+        signalled.Stop();
+        int sent = 0;
+        var r = _feed.Dotnet(dir, (p, line) =>
+        {
+            // Only the dotnet build process: MSBuild's cancel must reach the tool (a terminal's Ctrl-C would also signal the tool itself).
+            if (line.Contains("slimllm: pruning layers") && Interlocked.Exchange(ref sent, 1) == 0)
+            {
+                using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+                signalled.Start();
+            }
+        }, "build", "-nodeReuse:false", "-v:n", "-p:SlimLLMCacheDir=" + Path.Combine(dir, "no-cache"));
+        _log.WriteLine($"cancelled build: exit {r.ExitCode}, {signalled.Elapsed.TotalSeconds:F2} s from SIGINT to exit");
+
+        Assert.True(sent == 1, r.Output);
+        Assert.NotEqual(0, r.ExitCode);
+        // The tool stopped by itself at its next safe point, as on SIGINT, and said so; no stack trace, no kill.
+        Assert.Contains("slimllm: the build was cancelled: stopping at the next safe point", r.Output);
+        Assert.Contains("cancelled by SIGINT; temporary files were removed and any previous output left as it was.", r.Output);
+        Assert.DoesNotMatch(@"(?m)^\s+at \S+\(|Exception", r.Output);
+        Assert.DoesNotContain("MSB5002", r.Output); // MSBuild's "the task did not stop, killing it"
+        Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(50), $"{signalled.Elapsed} from SIGINT to exit");
+        // The previous model is untouched and nothing half-written is left beside it.
+        Assert.Equal(before, Snapshot());
+        // No slimllm process of this project is left running.
+        var running = Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _))
+            .Select(d => { try { return File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' '); } catch (IOException) { return ""; } catch (UnauthorizedAccessException) { return ""; } })
+            .Where(c => c.Contains("slimllm.dll") && c.Contains(dir)).ToList();
+        Assert.Empty(running);
     }
 
     [Fact]
