@@ -230,7 +230,7 @@ public sealed class MSBuildIntegrationTests : IClassFixture<PackageFeedFixture>
         var r = _feed.Dotnet(dir, (p, line) =>
         {
             // Only the dotnet build process: MSBuild's cancel must reach the tool (a terminal's Ctrl-C would also signal the tool itself).
-            if (line.Contains("slimllm: pruning layers") && Interlocked.Exchange(ref sent, 1) == 0)
+            if (line.Contains("slimllm: tiny-slim: pruning layers") && Interlocked.Exchange(ref sent, 1) == 0)
             {
                 using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
                 signalled.Start();

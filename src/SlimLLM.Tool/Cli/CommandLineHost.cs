@@ -11,6 +11,7 @@ public static class CommandLineHost
     public static int Run(RootCommand root, string[] args)
     {
         root.Options.Add(BackendStartup.LibTorchOption);
+        OutputLevel.Add(root);
         SlimLLM.Diagnostics.NativeHeap.Configure();
         Signals.Install();
         return ErrorHandling.Run(() =>
@@ -24,7 +25,10 @@ public static class CommandLineHost
                 Console.Error.WriteLine($"Run '{root.Name} {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help'.".Replace("  ", " "));
                 return ExitCodes.UserError;
             }
-            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            OutputLevel.Read(parsed);
+            // The live progress display ends before the result, or an error, is written.
+            try { return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); }
+            finally { StderrProgress.FinishAll(); }
         });
     }
 

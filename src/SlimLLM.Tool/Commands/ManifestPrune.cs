@@ -24,6 +24,7 @@ public static class ManifestPrune
             if (cacheRoot is not null) progress.Info($"cache: {cacheRoot}");
             foreach (var spec in manifest.Models)
             {
+                progress.Subject = spec.Name;
                 // Models from NuGet feeds and the Hugging Face hub are fetched once into the cache folder (NuGet) or the
                 // Hugging Face cache (hub), then read from there; the cache key hashes their content, not where they came from.
                 var resolved = ModelSourceResolver.Resolve(spec.Source, new SourceOptions
