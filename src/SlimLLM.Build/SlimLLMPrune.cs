@@ -21,6 +21,8 @@ public sealed class SlimLLMPrune : ToolTask
     [Required] public string Stamp { get; set; } = "";
     public string? Device { get; set; }
     public string? CacheDir { get; set; }
+    /// <summary>Passes --offline: models from NuGet feeds and the Hugging Face hub come from their caches only.</summary>
+    public bool Offline { get; set; }
 
     /// <summary>One item per pruned model: the output folder, with metadata ModelName.</summary>
     [Output] public ITaskItem[] ModelFolders { get; private set; } = new ITaskItem[0];
@@ -94,6 +96,7 @@ public sealed class SlimLLMPrune : ToolTask
         cmd.AppendSwitch("--json");
         if (!string.IsNullOrWhiteSpace(Device)) cmd.AppendSwitchIfNotNull("--device ", Device);
         if (!string.IsNullOrWhiteSpace(CacheDir)) cmd.AppendSwitchIfNotNull("--cache-dir ", Path.GetFullPath(CacheDir));
+        if (Offline) cmd.AppendSwitch("--offline");
         return cmd.ToString();
     }
 

@@ -47,6 +47,18 @@ public sealed class SlimLLMPruneTests
     }
 
     [Fact]
+    public void SlimLLMOffline_passes_offline_to_the_tool()
+    {
+        using var fake = new FakeTool();
+        fake.Script(Reports.Of([Reports.Model("tiny", fake.PathOf("out/tiny"))]));
+        var task = fake.Task(_engine);
+        task.Offline = true;
+
+        Assert.True(task.Execute(), _engine.Log());
+        Assert.Equal(["prune", fake.Manifest, "--json", "--device", "cpu", "--offline"], fake.Args!);
+    }
+
+    [Fact]
     public void A_manifest_error_is_an_msbuild_error_at_its_file_line_and_column_with_its_code()
     {
         using var fake = new FakeTool();

@@ -11,7 +11,7 @@ namespace SlimLLM.Tool.Commands;
 /// <summary>`slimllm prune [MANIFEST]`: every model of the manifest, validated up front, in order.</summary>
 public static class ManifestPrune
 {
-    public static int Run(string manifestPath, string? deviceOverride, string? cacheDirOverride, bool noCache, bool json, bool verify = false)
+    public static int Run(string manifestPath, string? deviceOverride, string? cacheDirOverride, bool noCache, bool json, bool verify = false, bool offline = false)
     {
         var progress = new StderrProgress();
         // Inside the report's run: with --json, a manifest error is in the report too.
@@ -31,6 +31,7 @@ public static class ManifestPrune
                 {
                     CacheRoot = cacheRoot ?? StatisticsCache.ResolveRoot(manifest.CacheDir),
                     ConfigRoot = manifest.Directory,
+                    Offline = offline,
                 }, progress);
                 var job = new PruneJob
                 {
