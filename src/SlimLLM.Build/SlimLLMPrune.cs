@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Build.Framework;
@@ -20,12 +21,29 @@ public sealed class SlimLLMPrune : ToolTask
     [Required] public string Stamp { get; set; } = "";
     public string? Device { get; set; }
     public string? CacheDir { get; set; }
+    /// <summary>Passes --offline: models from NuGet feeds and the Hugging Face hub come from their caches only.</summary>
+    public bool Offline { get; set; }
 
     /// <summary>One item per pruned model: the output folder, with metadata ModelName.</summary>
     [Output] public ITaskItem[] ModelFolders { get; private set; } = new ITaskItem[0];
 
+    /// <summary>
+    /// One item per pruned model (the model's name) with metadata Summary, the one line a person reads (see
+    /// <see cref="ResultSummary"/>): the targets show it through the terminal logger's project result line.
+    /// </summary>
+    [Output] public ITaskItem[] Results { get; private set; } = new ITaskItem[0];
+
     private readonly StringBuilder _stdout = new();
     private volatile bool _cancelled;
+    // The build's cancel reaches the tool as this file (SLIMLLM_CANCEL_FILE, a first SIGINT to it); see Cancel.
+    private readonly string _cancelFile = Path.Combine(Path.GetTempPath(), "slimllm-cancel-" + Guid.NewGuid().ToString("N"));
+    private readonly ManualResetEvent _toolExited = new(false);
+
+    /// <summary>
+    /// How long a cancelled build waits for the tool to stop at its next safe point (the end of a step; temporary files
+    /// removed) before it kills it. A step of a large model on a CPU can take minutes; a killed run is cleaned up by the next.
+    /// </summary>
+    public int StopTimeoutSeconds { get; set; } = 60;
 
     private string ManifestPath => Path.GetFullPath(Manifest);
 
@@ -78,6 +96,7 @@ public sealed class SlimLLMPrune : ToolTask
         cmd.AppendSwitch("--json");
         if (!string.IsNullOrWhiteSpace(Device)) cmd.AppendSwitchIfNotNull("--device ", Device);
         if (!string.IsNullOrWhiteSpace(CacheDir)) cmd.AppendSwitchIfNotNull("--cache-dir ", Path.GetFullPath(CacheDir));
+        if (Offline) cmd.AppendSwitch("--offline");
         return cmd.ToString();
     }
 
@@ -90,10 +109,41 @@ public sealed class SlimLLMPrune : ToolTask
     // The exit code is read with the report in Execute; no MSB6006 "exited with code N".
     protected override bool HandleTaskExecutionErrors() => false;
 
+    protected override ProcessStartInfo GetProcessStartInfo(string pathToTool, string commandLineCommands, string responseFileSwitch)
+    {
+        var start = base.GetProcessStartInfo(pathToTool, commandLineCommands, responseFileSwitch);
+        start.Environment["SLIMLLM_CANCEL_FILE"] = _cancelFile;
+        return start;
+    }
+
+    protected override int ExecuteTool(string pathToTool, string responseFileCommands, string commandLineCommands)
+    {
+        try { return base.ExecuteTool(pathToTool, responseFileCommands, commandLineCommands); }
+        finally
+        {
+            _toolExited.Set();
+            try { File.Delete(_cancelFile); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>
+    /// MSBuild's cancel (Ctrl-C in dotnet build) asks the tool to stop as SIGINT does, by creating its cancel file, and
+    /// kills it (ToolTask's cancel) only when it has not exited within <see cref="StopTimeoutSeconds"/>.
+    /// </summary>
     public override void Cancel()
     {
         _cancelled = true;
-        base.Cancel();
+        if (_toolExited.WaitOne(0)) return;
+        try { File.WriteAllText(_cancelFile, "cancelled by MSBuild"); }
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+        {
+            base.Cancel();
+            return;
+        }
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            if (!_toolExited.WaitOne(TimeSpan.FromSeconds(StopTimeoutSeconds))) base.Cancel();
+        });
     }
 
     public override bool Execute()
@@ -104,6 +154,12 @@ public sealed class SlimLLMPrune : ToolTask
         var report = ReadReport();
         if (report is null) return false;
         foreach (var m in report.Models.Where(m => !m.Rejected)) LogResult(m);
+        Results = report.Models.Where(m => !m.Rejected).Select(m =>
+        {
+            var item = new TaskItem(m.Name);
+            item.SetMetadata("Summary", ResultSummary.Of(m));
+            return (ITaskItem)item;
+        }).ToArray();
         foreach (var w in report.Warnings) LogDiagnostic(w, DiagnosticCodes.ToolWarning, warning: true);
         switch (ExitCode)
         {
@@ -205,7 +261,8 @@ public sealed class SlimLLMPrune : ToolTask
             sb.Append(string.Format(CultureInfo.InvariantCulture, ", parameters {0:N0} -> {1:N0} (decoder layers -{2:F1}%)", p.Before, p.After, p.AchievedDecoderReduction * 100));
         foreach (var e in m.Evaluation ?? new List<ReportedEvaluation>())
             sb.Append(string.Format(CultureInfo.InvariantCulture, ", perplexity on {0}: {1:F3} -> {2:F3}", Path.GetFileName(e.Text), e.DensePerplexity, e.PrunedPerplexity));
-        Log.LogMessage(MessageImportance.High, sb.ToString());
+        // Normal: the high-importance line a person sees at any verbosity is the summary the targets log (ResultSummary).
+        Log.LogMessage(MessageImportance.Normal, sb.ToString());
     }
 
     private void LogGateFailure(ReportedModel m)

@@ -28,14 +28,17 @@ public sealed class FakeTool : IDisposable
     }
 
     /// <summary>What the fake does when run: print <paramref name="report"/> (a string as is, else as JSON) on stdout, and so on.</summary>
-    public void Script(object? report, int exit = 0, string[]? stderr = null, int sleepMs = 0)
+    public void Script(object? report, int exit = 0, string[]? stderr = null, int sleepMs = 0, bool honourCancel = false)
     {
         string stdout = report switch { null => "", string s => s, _ => JsonSerializer.Serialize(report, WithoutNulls) };
         File.WriteAllText(Path.Combine(Dir, "fake-slimllm.json"), JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["stdout"] = stdout, ["stderr"] = stderr ?? [], ["sleep_ms"] = sleepMs, ["exit"] = exit,
+            ["stdout"] = stdout, ["stderr"] = stderr ?? [], ["sleep_ms"] = sleepMs, ["honour_cancel"] = honourCancel, ["exit"] = exit,
         }));
     }
+
+    /// <summary>The cancel file the fake saw appear (it then stopped with exit 130); null when it saw none.</summary>
+    public string? CancelFileSeen => File.Exists(Path.Combine(Dir, "fake-slimllm.cancelled")) ? File.ReadAllText(Path.Combine(Dir, "fake-slimllm.cancelled")) : null;
 
     /// <summary>How many times the fake ran here.</summary>
     public int Runs => File.Exists(Path.Combine(Dir, "fake-slimllm.runs")) ? File.ReadAllLines(Path.Combine(Dir, "fake-slimllm.runs")).Length : 0;

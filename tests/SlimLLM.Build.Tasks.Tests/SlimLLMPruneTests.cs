@@ -37,9 +37,25 @@ public sealed class SlimLLMPruneTests
         var stamp = PruneStamp.TryRead(fake.Stamp)!;
         Assert.Equal([new KeyValuePair<string, string>("tiny", output)], stamp.Models);
         Assert.Equal([fake.Manifest, calibration], stamp.Inputs);
-        Assert.Contains(_engine.Messages, m => m.Importance == MessageImportance.High &&
+        Assert.Contains(_engine.Messages, m => m.Importance == MessageImportance.Normal &&
             m.Message == $"SlimLLM: tiny -> {output}, parameters 260,000 -> 210,000 (decoder layers -25.0%), perplexity on eval.txt: 10.000 -> 10.500");
+        // The line a person reads (the targets log it where the terminal logger shows it).
+        var result = Assert.Single(task.Results);
+        Assert.Equal("tiny", result.ItemSpec);
+        Assert.Equal("tiny: parameters 260,000 → 210,000 (-19.2%, decoder layers -25.0%), perplexity 10.000 → 10.500 (+5.0%) on eval.txt", result.GetMetadata("Summary"));
         Assert.Contains(_engine.Messages, m => m.Message == "slimllm: error: prose on stderr is progress, not an error");
+    }
+
+    [Fact]
+    public void SlimLLMOffline_passes_offline_to_the_tool()
+    {
+        using var fake = new FakeTool();
+        fake.Script(Reports.Of([Reports.Model("tiny", fake.PathOf("out/tiny"))]));
+        var task = fake.Task(_engine);
+        task.Offline = true;
+
+        Assert.True(task.Execute(), _engine.Log());
+        Assert.Equal(["prune", fake.Manifest, "--json", "--device", "cpu", "--offline"], fake.Args!);
     }
 
     [Fact]
@@ -201,24 +217,52 @@ public sealed class SlimLLMPruneTests
         Assert.Null(fake.Args);
     }
 
-    [Fact]
-    public void Cancelling_the_build_stops_the_tool_and_leaves_no_stamp()
+    /// <summary>Runs the task on a thread, cancels it once the fake has started, and returns its result and time.</summary>
+    private (bool? Result, TimeSpan Elapsed) CancelWhileRunning(FakeTool fake, SlimLLMPrune task)
     {
-        using var fake = new FakeTool();
-        fake.Script(Reports.Of([Reports.Model("tiny", "/out/tiny")]), sleepMs: 60_000);
-        var task = fake.Task(_engine);
         var clock = Stopwatch.StartNew();
         bool? result = null;
         var run = new Thread(() => result = task.Execute());
         run.Start();
         while (fake.Args is null && clock.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
         Assert.NotNull(fake.Args);
-
         task.Cancel();
-
         Assert.True(run.Join(TimeSpan.FromSeconds(30)), "the task did not return after Cancel");
+        return (result, clock.Elapsed);
+    }
+
+    [Fact]
+    public void Cancelling_the_build_asks_the_tool_to_stop_through_its_cancel_file_and_leaves_no_stamp()
+    {
+        using var fake = new FakeTool();
+        fake.Script(Reports.Of([Reports.Model("tiny", "/out/tiny")]), sleepMs: 60_000, honourCancel: true);
+        var task = fake.Task(_engine);
+
+        var (result, elapsed) = CancelWhileRunning(fake, task);
+
         Assert.False(result);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"took {clock.Elapsed}");
+        // The tool stopped by itself (exit 130, as on SIGINT), long before the kill deadline.
+        Assert.NotNull(fake.CancelFileSeen);
+        Assert.True(elapsed < TimeSpan.FromSeconds(task.StopTimeoutSeconds / 2.0), $"took {elapsed}");
+        Assert.False(File.Exists(fake.CancelFileSeen), "the cancel file was left behind");
+        Assert.Contains(_engine.Messages, m => m.Message == "slimllm: the build was cancelled: stopping at the next safe point");
+        Assert.Empty(_engine.Errors);
+        Assert.False(File.Exists(fake.Stamp));
+    }
+
+    [Fact]
+    public void A_tool_that_does_not_stop_when_asked_is_killed_after_the_stop_timeout()
+    {
+        using var fake = new FakeTool();
+        fake.Script(Reports.Of([Reports.Model("tiny", "/out/tiny")]), sleepMs: 60_000);
+        var task = fake.Task(_engine);
+        task.StopTimeoutSeconds = 2;
+
+        var (result, elapsed) = CancelWhileRunning(fake, task);
+
+        Assert.False(result);
+        Assert.Null(fake.CancelFileSeen);
+        Assert.True(elapsed >= TimeSpan.FromSeconds(2) && elapsed < TimeSpan.FromSeconds(20), $"took {elapsed}");
         Assert.Empty(_engine.Errors);
         Assert.False(File.Exists(fake.Stamp));
     }

@@ -8,13 +8,17 @@ public sealed record DotnetResult(int ExitCode, string Output, TimeSpan Elapsed)
 public static class DotnetProcess
 {
     public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, params string[] args) =>
-        RunProgram("dotnet", workingDirectory, env, args);
+        Run(workingDirectory, env, onLine: null, args);
+
+    /// <summary>As <see cref="Run(string, IDictionary{string, string}, string[])"/>, calling <paramref name="onLine"/> with the process and each line as it comes.</summary>
+    public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, Action<Process, string>? onLine, params string[] args) =>
+        RunProgram("dotnet", workingDirectory, env, onLine, args);
 
     /// <summary>A bash script, stopping at the first failing line and echoing each line it runs.</summary>
     public static DotnetResult Bash(string workingDirectory, IDictionary<string, string> env, string script) =>
-        RunProgram("bash", workingDirectory, env, "-euxo", "pipefail", "-c", script);
+        RunProgram("bash", workingDirectory, env, null, "-euxo", "pipefail", "-c", script);
 
-    private static DotnetResult RunProgram(string program, string workingDirectory, IDictionary<string, string> env, params string[] args)
+    private static DotnetResult RunProgram(string program, string workingDirectory, IDictionary<string, string> env, Action<Process, string>? onLine, params string[] args)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -39,8 +43,14 @@ public static class DotnetProcess
         using var p = Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
         var gate = new object();
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (gate) output.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (gate) output.AppendLine(e.Data); };
+        void Line(string? line)
+        {
+            if (line is null) return;
+            lock (gate) output.AppendLine(line);
+            onLine?.Invoke(p, line);
+        }
+        p.OutputDataReceived += (_, e) => Line(e.Data);
+        p.ErrorDataReceived += (_, e) => Line(e.Data);
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         if (!p.WaitForExit(TimeSpan.FromMinutes(10)))

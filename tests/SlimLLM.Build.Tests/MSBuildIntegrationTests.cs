@@ -1,4 +1,6 @@
 using SlimLLM.Testing;
+using System.Diagnostics;
+using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
@@ -13,6 +15,7 @@ namespace SlimLLM.Build.Tests;
 [Collection(PackageFeedCollection.Name)]
 public sealed class MSBuildIntegrationTests
 {
+    private const string ResultLine = "SlimLLM -> tiny-slim: parameters";
     private const string PruneTargetSkipped = "Skipping target \"SlimLLMPruneModels\" because all output files are up-to-date";
     private readonly PackageFeedFixture _feed;
     private readonly ITestOutputHelper _log;
@@ -113,7 +116,7 @@ public sealed class MSBuildIntegrationTests
 
         var first = Build(dir);
         Assert.True(first.ExitCode == 0, first.Output);
-        Assert.Matches(@"SlimLLM: tiny-slim -> .*out/tiny-slim, parameters [\d,]+ -> [\d,]+ \(decoder layers -\d+\.\d%\)", first.Output);
+        Assert.Matches(@"SlimLLM -> tiny-slim: parameters [\d,]+ → [\d,]+ \(-\d+\.\d%, decoder layers -\d+\.\d%\)", first.Output);
         var models = ModelsIn(dir);
         Assert.True(File.Exists(Path.Combine(models, "model.safetensors")), first.Output);
         Assert.True(File.Exists(Path.Combine(models, "slimllm.json")));
@@ -130,7 +133,7 @@ public sealed class MSBuildIntegrationTests
         var second = Build(dir, "-v:n");
         Assert.True(second.ExitCode == 0, second.Output);
         Assert.Contains(PruneTargetSkipped, second.Output);
-        Assert.DoesNotContain("SlimLLM: tiny-slim ->", second.Output);
+        Assert.DoesNotContain(ResultLine, second.Output);
         Assert.True(File.Exists(Path.Combine(models, "model.safetensors")));
 
         // Extra time of an unchanged build over the same build without SlimLLM (best of two each, after a warm-up).
@@ -150,10 +153,10 @@ public sealed class MSBuildIntegrationTests
         var recalibrated = Build(dir, "--no-restore", "-v:d");
         Assert.True(recalibrated.ExitCode == 0, recalibrated.Output);
         Assert.Matches(@"Input file "".*calib\.txt"" is newer than output file "".*\.stamp""", recalibrated.Output);
-        Assert.Contains("SlimLLM: tiny-slim ->", recalibrated.Output);
+        Assert.Contains(ResultLine, recalibrated.Output);
         var settled = Build(dir, "--no-restore", "-v:n");
         Assert.Contains(PruneTargetSkipped, settled.Output);
-        Assert.DoesNotContain("SlimLLM: tiny-slim ->", settled.Output);
+        Assert.DoesNotContain(ResultLine, settled.Output);
 
         // So is the engine: a newer assembly in the tool's folder (SlimLLM.Core.dll, not only slimllm.dll) prunes again.
         var engine = Path.Combine(_feed.Env["NUGET_PACKAGES"], "slimllm.build", _feed.Version, "tools", "slimllm", "SlimLLM.Core.dll");
@@ -161,12 +164,12 @@ public sealed class MSBuildIntegrationTests
         File.SetLastWriteTimeUtc(engine, DateTime.UtcNow);
         var reengined = Build(dir, "--no-restore");
         Assert.True(reengined.ExitCode == 0, reengined.Output);
-        Assert.Contains("SlimLLM: tiny-slim ->", reengined.Output);
+        Assert.Contains(ResultLine, reengined.Output);
 
         File.WriteAllText(Path.Combine(dir, "slimllm.yaml"), Manifest(target: 0.4, calibration: "calib.txt"));
         var edited = Build(dir);
         Assert.True(edited.ExitCode == 0, edited.Output);
-        Assert.Contains("SlimLLM: tiny-slim ->", edited.Output);
+        Assert.Contains(ResultLine, edited.Output);
         long size40 = new FileInfo(Path.Combine(models, "model.safetensors")).Length;
         Assert.True(size40 < size20, $"pruning 40% left {size40} bytes, 20% left {size20}");
         Assert.Contains("\"target\": 0.4", File.ReadAllText(Path.Combine(models, "slimllm.json")).Replace("\"target_reduction\"", "\"target\""));
@@ -180,6 +183,77 @@ public sealed class MSBuildIntegrationTests
         Assert.False(Directory.Exists(models) && Directory.EnumerateFiles(models).Any(), "dotnet clean left the model in the output");
         Assert.False(Directory.Exists(toolOut), "dotnet clean left the pruned model folder");
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "obj"), "*.stamp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void The_default_terminal_logger_shows_one_line_per_model_with_the_parameters_and_perplexities_of_its_provenance()
+    {
+        var dir = NewApp(Manifest(evaluate: $"    evaluate:\n      - text: {Paths.TinyStoriesValid}\n        max_tokens: 2048\n"));
+        // -tl:on is the terminal logger an interactive `dotnet build` picks by itself (here stdout is a pipe, so it is forced).
+        var r = Build(dir, "-tl:on");
+        Assert.True(r.ExitCode == 0, r.Output);
+        var screen = Regex.Replace(r.Output, @"\x1b(\[[0-9;?]*[A-Za-z]|\][^\x1b]*\x1b\\)", "");
+        var lines = Regex.Matches(screen, @"^\s*SlimLLM succeeded \([\d.]+s\) → tiny-slim: parameters (?<b>[\d,]+) → (?<a>[\d,]+) \((?<t>-\d+\.\d)%, decoder layers (?<dl>-\d+\.\d)%\), " +
+                                         @"perplexity (?<d>\d+\.\d{3}) → (?<p>\d+\.\d{3}) \((?<i>\+\d+\.\d)%\) on tinystories-valid\.txt\r?$", RegexOptions.Multiline);
+        var m = Assert.Single(lines);
+        // The numbers are those of the model in the output: its provenance's.
+        var provenance = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelsIn(dir), "slimllm.json"))).RootElement;
+        var parameters = provenance.GetProperty("parameters");
+        long before = parameters.GetProperty("before").GetProperty("total").GetInt64(), after = parameters.GetProperty("after").GetProperty("total").GetInt64();
+        Assert.Equal(before.ToString("N0", CultureInfo.InvariantCulture), m.Groups["b"].Value);
+        Assert.Equal(after.ToString("N0", CultureInfo.InvariantCulture), m.Groups["a"].Value);
+        Assert.Equal(((double)after / before - 1) * 100, double.Parse(m.Groups["t"].Value, CultureInfo.InvariantCulture), 0.051);
+        var evaluation = provenance.GetProperty("evaluation")[0];
+        double dense = evaluation.GetProperty("dense_perplexity").GetDouble(), pruned = evaluation.GetProperty("pruned_perplexity").GetDouble();
+        Assert.Equal(dense, double.Parse(m.Groups["d"].Value, CultureInfo.InvariantCulture), 0.0005);
+        Assert.Equal(pruned, double.Parse(m.Groups["p"].Value, CultureInfo.InvariantCulture), 0.0005);
+        Assert.Equal((pruned / dense - 1) * 100, double.Parse(m.Groups["i"].Value, CultureInfo.InvariantCulture), 0.051);
+        // The detail line is for -v:n; the terminal logger shows the result once.
+        Assert.DoesNotContain("SlimLLM: tiny-slim ->", screen);
+    }
+
+    [Fact]
+    public void Ctrl_C_in_dotnet_build_mid_prune_stops_the_tool_cleanly_and_leaves_the_previous_output_as_it_was()
+    {
+        var dir = NewApp(Manifest());
+        var first = Build(dir);
+        Assert.True(first.ExitCode == 0, first.Output);
+        var toolOut = Path.Combine(dir, "out");
+        string Snapshot() => string.Join("\n", Directory.GetFileSystemEntries(toolOut, "*", SearchOption.AllDirectories).Order()
+            .Select(e => Path.GetRelativePath(toolOut, e) + (File.Exists(e) ? " " + Sha256(e) : "/")));
+        var before = Snapshot();
+
+        // A heavier prune (more and longer samples, no cache), interrupted once its layers are being pruned and written.
+        File.WriteAllText(Path.Combine(dir, "slimllm.yaml"), Manifest(target: 0.4).Replace("samples: 8", "samples: 32").Replace("seq_len: 64", "seq_len: 128"));
+        var signalled = Stopwatch.StartNew();
+        signalled.Stop();
+        int sent = 0;
+        var r = _feed.Dotnet(dir, (p, line) =>
+        {
+            // Only the dotnet build process: MSBuild's cancel must reach the tool (a terminal's Ctrl-C would also signal the tool itself).
+            if (line.Contains("slimllm: tiny-slim: pruning layers") && Interlocked.Exchange(ref sent, 1) == 0)
+            {
+                using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+                signalled.Start();
+            }
+        }, "build", "-nodeReuse:false", "-v:n", "-p:SlimLLMCacheDir=" + Path.Combine(dir, "no-cache"));
+        _log.WriteLine($"cancelled build: exit {r.ExitCode}, {signalled.Elapsed.TotalSeconds:F2} s from SIGINT to exit");
+
+        Assert.True(sent == 1, r.Output);
+        Assert.NotEqual(0, r.ExitCode);
+        // The tool stopped by itself at its next safe point, as on SIGINT, and said so; no stack trace, no kill.
+        Assert.Contains("slimllm: the build was cancelled: stopping at the next safe point", r.Output);
+        Assert.Contains("cancelled by SIGINT; temporary files were removed and any previous output left as it was.", r.Output);
+        Assert.DoesNotMatch(@"(?m)^\s+at \S+\(|Exception", r.Output);
+        Assert.DoesNotContain("MSB5002", r.Output); // MSBuild's "the task did not stop, killing it"
+        Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(50), $"{signalled.Elapsed} from SIGINT to exit");
+        // The previous model is untouched and nothing half-written is left beside it.
+        Assert.Equal(before, Snapshot());
+        // No slimllm process of this project is left running.
+        var running = Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _))
+            .Select(d => { try { return File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' '); } catch (IOException) { return ""; } catch (UnauthorizedAccessException) { return ""; } })
+            .Where(c => c.Contains("slimllm.dll") && c.Contains(dir)).ToList();
+        Assert.Empty(running);
     }
 
     [Fact]

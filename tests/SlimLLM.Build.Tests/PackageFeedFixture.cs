@@ -79,6 +79,8 @@ public sealed class PackageFeedFixture : IDisposable
 
     public DotnetResult Dotnet(string dir, params string[] args) => DotnetProcess.Run(dir, Env, args);
 
+    public DotnetResult Dotnet(string dir, Action<System.Diagnostics.Process, string> onLine, params string[] args) => DotnetProcess.Run(dir, Env, onLine, args);
+
     public void Dispose()
     {
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

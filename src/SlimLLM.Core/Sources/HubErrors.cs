@@ -6,7 +6,7 @@ namespace SlimLLM.Sources;
 /// <summary>The user-facing errors of hub access: each names the repository or file, the cause, and what to do.</summary>
 internal static class HubErrors
 {
-    public const string OfflineHint = "HF_HUB_OFFLINE=1 resolves from the local cache alone.";
+    public const string OfflineHint = "slimllm prune --offline (or HF_HUB_OFFLINE=1) resolves from the local cache alone.";
     public const string NotAHubHint = "Check HF_ENDPOINT points at a Hugging Face hub or mirror.";
     private const string AlteredHint = "Run again to download it afresh; if it repeats, a proxy or mirror (HF_ENDPOINT) is altering the file.";
     private const string DiskHint = "Free disk space or set HF_HOME to a folder with room, then run again.";

@@ -11,20 +11,27 @@ public static class CommandLineHost
     public static int Run(RootCommand root, string[] args)
     {
         root.Options.Add(BackendStartup.LibTorchOption);
+        OutputLevel.Add(root);
         SlimLLM.Diagnostics.NativeHeap.Configure();
         Signals.Install();
         return ErrorHandling.Run(() =>
         {
             var parsed = root.Parse(args.Length == 0 ? ["--help"] : args);
-            if (parsed.Errors.Count > 0)
+            // A mistyped command or option is the cause of whatever else went wrong: it alone is reported, with a did-you-mean.
+            var typos = CommandLineTypos.Find(parsed);
+            if (typos.Count > 0 || parsed.Errors.Count > 0)
             {
                 // Bad command lines are user input like any other: one line each, exit code 2, and where to read more.
-                foreach (var error in parsed.Errors) Console.Error.WriteLine($"error: {ReadableTypes(error.Message)}");
-                Console.Error.WriteLine($"Run '{root.Name} {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help'.".Replace("  ", " "));
+                foreach (var error in typos.Count > 0 ? typos : parsed.Errors.Select(e => ReadableTypes(e.Message)))
+                    Console.Error.WriteLine($"error: {error}");
+                Console.Error.WriteLine($"Run '{CommandLineTypos.CommandPath(parsed.CommandResult)} --help'.");
                 return ExitCodes.UserError;
             }
             BackendStartup.Preload(args); // after parsing: a mistyped command line installs nothing
-            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            OutputLevel.Read(parsed);
+            // The live progress display ends before the result, or an error, is written.
+            try { return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); }
+            finally { StderrProgress.FinishAll(); }
         });
     }
 

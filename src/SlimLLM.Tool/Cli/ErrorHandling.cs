@@ -38,7 +38,7 @@ public static class ErrorHandling
             return Plain(Signals.ExitCode, $"cancelled by {(Signals.ExitCode == 143 ? "SIGTERM" : "SIGINT")}; temporary files were removed and any previous output left as it was.", traced: false);
         if (IsMissingLibstdcxx(e))
             return Plain(ExitCodes.UserError, "TorchSharp's native library needs libstdc++ with GLIBCXX_3.4.32 (GCC 13 or newer), which this system lacks. " +
-                                              "Run build/setup.sh from the SlimLLM.Build repository (on Debian 12 it installs trixie's libstdc++6), or install a newer libstdc++.", traced: false);
+                                              "Run 'slimllm doctor': it prints the commands that install one (on Debian 12, trixie's libstdc++6).", traced: false);
         if (Environmental(e) is { } line) return Plain(ExitCodes.UserError, line, traced: true);
         return Plain(ExitCodes.InternalError, $"internal error ({e.GetType().Name}: {FirstLine(e.Message)}). This is a bug in slimllm: please report it on the SlimLLM.Build issue tracker " +
                                               "with the command line and the output of the same command run with SLIMLLM_TRACE=1.", traced: true);

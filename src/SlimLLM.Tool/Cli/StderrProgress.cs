@@ -1,64 +1,107 @@
+using System.Diagnostics;
 using SlimLLM.Progress;
+using SlimLLM.Tool.Cli.Progress;
 
 namespace SlimLLM.Tool.Cli;
 
 /// <summary>
-/// Progress on stderr: an updating line with percentage and ETA on a terminal, and one line per phase (plus a line at the end)
-/// when stderr is redirected (CI, MSBuild). Every call is also a cancellation point for SIGINT/SIGTERM (<see cref="Signals"/>), so
-/// every command that shows progress (downloads included) stops at its next step.
+/// Progress on stderr: live bars on a terminal (<see cref="TerminalProgressView"/>), lines with per-step times and a
+/// heartbeat every 30 s when stderr is redirected (<see cref="LogProgressView"/>: CI, MSBuild), nothing but warnings with
+/// --quiet. Every call is also a cancellation point for SIGINT/SIGTERM (<see cref="Signals"/>), so every command that
+/// shows progress (downloads included) stops at its next step.
 /// </summary>
 public sealed class StderrProgress : IProgressReporter
 {
-    private readonly bool _interactive = !Console.IsErrorRedirected;
-    private readonly System.Diagnostics.Stopwatch _phaseClock = new();
-    private string? _phase;
-    private DateTime _lastDraw;
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
+    private static readonly List<StderrProgress> Instances = [];
+
+    private readonly object _gate = new();
+    private readonly IProgressView? _view;
+    private readonly Func<TimeSpan> _now;
+    private readonly Dictionary<string, PhaseClock> _phases = [];
     private readonly List<string> _warnings = [];
+    private readonly Timer? _ticker;
+
+    /// <summary>Progress as the command line asked (--quiet, --verbose) for this stderr.</summary>
+    public StderrProgress() : this(OutputLevel.Quiet ? null : DefaultView(Clock), Clock)
+    {
+        if (_view is LogProgressView) _ticker = new Timer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Progress into <paramref name="view"/> (null: quiet) on <paramref name="now"/>'s clock; <see cref="Tick"/> is the caller's.</summary>
+    public StderrProgress(IProgressView? view, Func<TimeSpan> now)
+    {
+        _view = view;
+        _now = now;
+        lock (Instances) Instances.Add(this);
+    }
+
+    private static readonly Stopwatch Watch = Stopwatch.StartNew();
+    private static TimeSpan Clock() => Watch.Elapsed;
+
+    private static IProgressView DefaultView(Func<TimeSpan> now) =>
+        Console.IsErrorRedirected || Environment.GetEnvironmentVariable("TERM") == "dumb"
+            ? new LogProgressView(Console.Error, now, Heartbeat, OutputLevel.Verbose)
+            : new TerminalProgressView(now, OutputLevel.Verbose);
+
+    /// <summary>What the phases are about (a model's name); their names are prefixed with it.</summary>
+    public string? Subject { get; set; }
 
     public void Report(string phase, long done, long total)
     {
         Signals.Token.ThrowIfCancellationRequested();
-        if (phase != _phase)
+        if (_view is null) return;
+        lock (_gate)
         {
-            EndLine();
-            _phase = phase;
-            _phaseClock.Restart();
-            if (!_interactive) Console.Error.WriteLine(total > 0 ? $"{phase}: started ({total} steps)" : $"{phase}: started");
-        }
-        if (_interactive && (DateTime.UtcNow - _lastDraw).TotalMilliseconds > 100 || done == total)
-        {
-            _lastDraw = DateTime.UtcNow;
-            double frac = total == 0 ? 1 : (double)done / total;
-            double elapsed = _phaseClock.Elapsed.TotalSeconds;
-            string eta = frac > 0 && done < total ? $" ETA {TimeSpan.FromSeconds(elapsed / frac - elapsed):mm\\:ss}" : "";
-            if (_interactive && total <= 0)
-                Console.Error.Write($"\r{phase}: {done}   "); // size not known beforehand (a download)
-            else if (_interactive)
-                Console.Error.Write($"\r{phase}: {done}/{total} ({frac:P0}){eta}   ");
-            else if (done == total)
-                Console.Error.WriteLine($"{phase}: done {done}/{total} in {elapsed:F1} s");
+            string name = Subject is null ? phase : $"{Subject}: {phase}";
+            var now = _now();
+            // The same phase again (a second evaluation text), or one that went back: a new clock.
+            if (!_phases.TryGetValue(name, out var clock) || clock.Finished || done < clock.Done)
+                _phases[name] = clock = new PhaseClock(name, total, now);
+            bool moved = clock.Step(done, total, now);
+            _view.Progress(clock, moved);
         }
     }
 
     public void Info(string message)
     {
         Signals.Token.ThrowIfCancellationRequested();
-        EndLine();
-        Console.Error.WriteLine(message);
+        if (_view is null) return;
+        lock (_gate) _view.Line(message);
     }
+
     public void Warn(string message)
     {
-        EndLine();
-        Console.Error.WriteLine($"warning: {message}");
-        _warnings.Add(message);
+        lock (_gate)
+        {
+            _warnings.Add(message);
+            if (_view is null) Console.Error.WriteLine($"warning: {message}");
+            else _view.Line($"warning: {message}");
+        }
+    }
+
+    /// <summary>Writes a heartbeat when one is due (a timer calls it every second).</summary>
+    public void Tick()
+    {
+        if (_view is null) return;
+        lock (_gate) _view.Tick();
     }
 
     /// <summary>Every warning shown so far, for a JSON report (`prune --json`).</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
-    private void EndLine()
+    /// <summary>Ends the live display, if any, before an error or the result is written.</summary>
+    public void Finish()
     {
-        if (_interactive && _phase is not null) Console.Error.WriteLine();
-        _phase = null;
+        _ticker?.Dispose();
+        lock (_gate) _view?.Finish();
+    }
+
+    /// <summary>Finishes every progress of the process (the command is over, or failed).</summary>
+    public static void FinishAll()
+    {
+        List<StderrProgress> all;
+        lock (Instances) all = [.. Instances];
+        foreach (var p in all) p.Finish();
     }
 }

@@ -47,7 +47,7 @@ public static class DoctorChecks
         return stdcxx.HasRequired
             ? new("libstdc++", true, $"{stdcxx.Path} has {LibstdcxxReport.Required} (newest {stdcxx.Newest})")
             : new("libstdc++", false, stdcxx.Path is null ? "libstdc++.so.6 not found" : $"{stdcxx.Path} lacks {LibstdcxxReport.Required} (newest {stdcxx.Newest})",
-                "Install libstdc++ from GCC 13 or newer (on Debian 12: build/setup.sh installs trixie's libstdc++6).");
+                LibstdcxxFix.ForThisMachine());
     }
 
     private static IEnumerable<DoctorCheck> BackendChecks(string? libtorchFolder, string cacheRoot, bool stdcxxOk)

@@ -28,6 +28,6 @@ public static class DoctorCommand
             Json.Print(new { ok = checks.All(c => c.Ok), checks = checks.Select(c => new { name = c.Name, status = c.Ok ? "OK" : "MISSING", detail = c.Detail, fix = c.Fix }) });
         else
             foreach (var c in checks)
-                Console.Out.WriteLine($"{(c.Ok ? "OK     " : "MISSING")} {c.Name,-18} {c.Detail}{(c.Fix is null ? "" : "\n        fix: " + c.Fix)}");
+                Console.Out.WriteLine($"{(c.Ok ? "OK     " : "MISSING")} {c.Name,-18} {c.Detail}{(c.Fix is null ? "" : "\n        fix: " + c.Fix.Replace("\n", "\n          "))}");
     }
 }

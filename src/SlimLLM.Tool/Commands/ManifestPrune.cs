@@ -11,7 +11,7 @@ namespace SlimLLM.Tool.Commands;
 /// <summary>`slimllm prune [MANIFEST]`: every model of the manifest, validated up front, in order.</summary>
 public static class ManifestPrune
 {
-    public static int Run(string manifestPath, string? deviceOverride, string? cacheDirOverride, bool noCache, bool json, bool verify = false)
+    public static int Run(string manifestPath, string? deviceOverride, string? cacheDirOverride, bool noCache, bool json, bool verify = false, bool offline = false)
     {
         var progress = new StderrProgress();
         // Inside the report's run: with --json, a manifest error is in the report too.
@@ -24,12 +24,14 @@ public static class ManifestPrune
             if (cacheRoot is not null) progress.Info($"cache: {cacheRoot}");
             foreach (var spec in manifest.Models)
             {
+                progress.Subject = spec.Name;
                 // Models from NuGet feeds and the Hugging Face hub are fetched once into the cache folder (NuGet) or the
                 // Hugging Face cache (hub), then read from there; the cache key hashes their content, not where they came from.
                 var resolved = ModelSourceResolver.Resolve(spec.Source, new SourceOptions
                 {
                     CacheRoot = cacheRoot ?? StatisticsCache.ResolveRoot(manifest.CacheDir),
                     ConfigRoot = manifest.Directory,
+                    Offline = offline,
                 }, progress);
                 var job = new PruneJob
                 {

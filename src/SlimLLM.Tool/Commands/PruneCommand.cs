@@ -42,17 +42,21 @@ public static class PruneCommand
         };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "Importance-statistics cache folder (overrides SLIMLLM_CACHE and the manifest's cache)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Recompute every statistic; read and write no cache." };
+        var offline = new Option<bool>("--offline")
+        {
+            Description = "Use only models already downloaded (NuGet and Hugging Face sources resolve from their caches); a missing one is an error, not a download. HF_HUB_OFFLINE=1 does the same for the hub.",
+        };
         var verify = new Option<bool>("--verify") { Description = "Hash the model's files again instead of trusting the fingerprint memo (size, times, inode)." };
         var cmd = new Command("prune", "Prune the models of a slimllm.yaml manifest, or one model given by --model, and write the pruned model folders.")
         {
-            manifest, cacheDir, noCache, verify, model, calibration, output, method, target, ratio, prunedLayers, alpha, maxRatio, recovery, attentionCriterion, ffnCriterion, keepLowest,
+            manifest, cacheDir, noCache, offline, verify, model, calibration, output, method, target, ratio, prunedLayers, alpha, maxRatio, recovery, attentionCriterion, ffnCriterion, keepLowest,
             channelMultiple, samples, seqLen, seed, mode, eval, maxTokens, device, json,
         };
         cmd.SetAction(r =>
         {
             if (r.GetValue(model) is null)
                 return ManifestPrune.Run(r.GetValue(manifest) ?? ManifestLoader.DefaultFileName, r.GetValue(device), r.GetValue(cacheDir), r.GetValue(noCache), r.GetValue(json),
-                    r.GetValue(verify));
+                    r.GetValue(verify), r.GetValue(offline));
             if (r.GetValue(manifest) is { } m)
                 throw new SlimLLMException(m, "a manifest and --model were both given.", "Prune either a manifest or one --model, not both.");
             var modelPath = r.GetValue(model)!;

@@ -32,7 +32,7 @@ public static class PruneOutput
         var failed = reports.SelectMany(r => r.Evaluation.Where(e => e.Failed).Select(e => (r, e))).ToList();
         foreach (var (r, e) in failed)
             Console.Error.WriteLine($"error: {r.Name}: perplexity on {e.Text} rose from {e.DensePerplexity:F3} to {e.PrunedPerplexity:F3} " +
-                                    $"({e.PerplexityIncrease:+0.0%}), above the allowed {e.MaxPerplexityIncrease:+0.0%}. The rejected model is in {r.Output}; " +
+                                    $"({e.PerplexityIncrease:+0.0%;-0.0%}), above the allowed {e.MaxPerplexityIncrease:+0.0%;-0.0%}. The rejected model is in {r.Output}; " +
                                     "the previous output was left as it was. Prune less (lower target) or raise max_perplexity_increase.");
         return failed.Count > 0 ? ExitCodes.GateFailed : ExitCodes.Success;
     }
@@ -79,8 +79,8 @@ public static class PruneOutput
         foreach (var r in reports)
         {
             Console.Out.WriteLine($"{r.Name}: {r.Output}{(r.Rejected ? " (rejected: an evaluate gate failed)" : "")}");
-            Console.Out.WriteLine($"  parameters {r.Parameters.Before:N0} -> {r.Parameters.After:N0} (decoder layers -{r.Parameters.AchievedDecoderReduction:P1}" +
-                                  (r.Parameters.TargetReduction is double t ? $", target -{t:P1})" : ")"));
+            Console.Out.WriteLine($"  parameters {r.Parameters.Before:N0} -> {r.Parameters.After:N0} (decoder layers {-r.Parameters.AchievedDecoderReduction:+0.0%;-0.0%}" +
+                                  (r.Parameters.TargetReduction is double t ? $", target {-t:+0.0%;-0.0%})" : ")"));
             foreach (var e in r.Evaluation)
                 Console.Out.WriteLine($"  {Path.GetFileName(e.Text)}: perplexity {e.DensePerplexity:F3} -> {e.PrunedPerplexity:F3} ({e.PerplexityIncrease:+0.0%;-0.0%})");
             Console.Out.WriteLine($"  {r.ForwardPasses} calibration forward passes, {r.Timings["total_seconds"]:F1} s");

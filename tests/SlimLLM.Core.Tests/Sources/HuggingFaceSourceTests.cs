@@ -269,6 +269,6 @@ public sealed partial class HuggingFaceSourceTests : IDisposable
 
         var e = Assert.Throws<SlimLLMException>(() => ModelSourceResolver.Resolve(Spec(), Options(endpoint: new Uri($"http://127.0.0.1:{port}/"))));
         Assert.StartsWith($"network failure talking to http://127.0.0.1:{port}/", e.Cause);
-        Assert.EndsWith("HF_HUB_OFFLINE=1 resolves from the local cache alone.", e.Fix);
+        Assert.EndsWith("slimllm prune --offline (or HF_HUB_OFFLINE=1) resolves from the local cache alone.", e.Fix);
     }
 }
