@@ -11,15 +11,20 @@ public static class DotnetProcess
         Run(workingDirectory, env, onLine: null, args);
 
     /// <summary>As <see cref="Run(string, IDictionary{string, string}, string[])"/>, calling <paramref name="onLine"/> with the process and each line as it comes.</summary>
+    /// <remarks>
+    /// With <paramref name="onLine"/> (a test that signals the build), dotnet starts through `env --default-signal=INT`:
+    /// a process started in the background by a non-interactive shell ignores SIGINT, and its children inherit that.
+    /// </remarks>
     public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, Action<Process, string>? onLine, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(onLine is null ? "dotnet" : "env")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (onLine is not null) foreach (var a in new[] { "--default-signal=INT", "dotnet" }) psi.ArgumentList.Add(a);
         foreach (var a in args) psi.ArgumentList.Add(a);
         // The test host runs under `dotnet test`, whose MSBuild variables would leak into the child builds.
         foreach (var key in psi.Environment.Keys.ToList())
