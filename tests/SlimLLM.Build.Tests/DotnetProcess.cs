@@ -11,8 +11,13 @@ public static class DotnetProcess
         Run(workingDirectory, env, onLine: null, args);
 
     /// <summary>As <see cref="Run(string, IDictionary{string, string}, string[])"/>, calling <paramref name="onLine"/> with the process and each line as it comes.</summary>
+    /// <remarks>
+    /// With <paramref name="onLine"/> (a test that signals the build), dotnet starts through `env --default-signal=INT`:
+    /// a process started in the background by a non-interactive shell ignores SIGINT, and its children inherit that.
+    /// </remarks>
     public static DotnetResult Run(string workingDirectory, IDictionary<string, string> env, Action<Process, string>? onLine, params string[] args) =>
-        RunProgram("dotnet", workingDirectory, env, onLine, args);
+        onLine is null ? RunProgram("dotnet", workingDirectory, env, null, args)
+            : RunProgram("env", workingDirectory, env, onLine, ["--default-signal=INT", "dotnet", .. args]);
 
     /// <summary>A bash script, stopping at the first failing line and echoing each line it runs.</summary>
     public static DotnetResult Bash(string workingDirectory, IDictionary<string, string> env, string script) =>

@@ -33,7 +33,7 @@ public sealed record ComputeDevice(Device Device, ScalarType DType, string Reaso
                 throw new SlimLLMException(null, $"device '{spec}' is not valid.", "Use auto, cpu, cuda or cuda:N.");
             if (!cudaAvailable())
                 throw new SlimLLMException(null, $"device '{spec}' was requested but CUDA is not available (no CUDA libtorch backend loaded, or no GPU).",
-                    "Install the CUDA backend (slimllm backend install cuda prints its folder) and point SLIMLLM_LIBTORCH_CUDA or --libtorch at it, or at a CUDA libtorch (docs/gpu.md; slimllm doctor shows what is missing); or use device: auto or cpu.");
+                    "Install the CUDA backend (slimllm backend install cuda prints its folder) and point SLIMLLM_LIBTORCH_CUDA or --libtorch at it, or at a CUDA libtorch (slimllm doctor shows what is missing); or use device: auto or cpu.");
             int n = cudaDeviceCount();
             if (index >= n)
                 throw new SlimLLMException(null, $"device '{spec}' was requested but only {n} GPU(s) are visible.", $"Use cuda:0..cuda:{n - 1}.");

@@ -28,7 +28,7 @@ public class ComputeDeviceResolutionTests
     {
         var e = Assert.Throws<SlimLLMException>(() => ComputeDevice.Resolve("cuda", "bfloat16", () => false, () => 0));
         Assert.Equal("device 'cuda' was requested but CUDA is not available (no CUDA libtorch backend loaded, or no GPU). " +
-                     "Install the CUDA backend (slimllm backend install cuda prints its folder) and point SLIMLLM_LIBTORCH_CUDA or --libtorch at it, or at a CUDA libtorch (docs/gpu.md; slimllm doctor shows what is missing); or use device: auto or cpu.", e.Message);
+                     "Install the CUDA backend (slimllm backend install cuda prints its folder) and point SLIMLLM_LIBTORCH_CUDA or --libtorch at it, or at a CUDA libtorch (slimllm doctor shows what is missing); or use device: auto or cpu.", e.Message);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace SlimLLM.Tests.Compute;
 [Collection(nameof(TorchBackendTests))] // TorchBackend.Current is process state
 public class TorchBackendTests
 {
-    private const string Fix = "Install the CUDA backend: run slimllm backend install cuda (downloads libtorch-cuda-12.8-linux-x64 2.10.0, see docs/gpu.md) " +
+    private const string Fix = "Install the CUDA backend: run slimllm backend install cuda (downloads libtorch-cuda-12.8-linux-x64 2.10.0, see slimllm backend install --help) " +
                                "and point SLIMLLM_LIBTORCH_CUDA (or --libtorch) at the folder it prints, or at the lib folder of the libtorch 2.10.0 cu128 zip; or use device: cpu.";
 
     [Fact]

@@ -76,5 +76,5 @@ public static class FragmentStitcher
     }
 
     private const string RestoreFix =
-        $"Delete the {LibTorchLayout.CudaPackageId}* folders from the NuGet global packages folder and run slimllm backend install cuda again (see docs/gpu.md), or use device: cpu.";
+        $"Delete the {LibTorchLayout.CudaPackageId}* folders from the NuGet global packages folder and run slimllm backend install cuda again, or use device: cpu.";
 }

@@ -32,6 +32,6 @@ public sealed class UserFolderLocator(string? toolFolder = null) : IBackendLocat
         [root, Path.Combine(root, "lib"), Path.Combine(root, "libtorch", "lib"), Path.Combine(root, "runtimes", "linux-x64", "native")];
 
     public const string Fix =
-        $"Install the CUDA backend: run slimllm backend install cuda (downloads {LibTorchLayout.CudaPackageId} {LibTorchLayout.LibTorchVersion}, see docs/gpu.md) " +
+        $"Install the CUDA backend: run slimllm backend install cuda (downloads {LibTorchLayout.CudaPackageId} {LibTorchLayout.LibTorchVersion}, see slimllm backend install --help) " +
         $"and point {BackendChoice.CudaFolderVariable} (or --libtorch) at the folder it prints, or at the lib folder of the libtorch {LibTorchLayout.LibTorchVersion} cu128 zip; or use device: cpu.";
 }

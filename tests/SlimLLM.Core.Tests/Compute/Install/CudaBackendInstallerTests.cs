@@ -121,7 +121,7 @@ public sealed class CudaBackendInstallerTests : IDisposable
         Assert.Equal(StitchedPrimary, e.File);
         Assert.Equal($"the file stitched from 3 parts has SHA-256 {stitched}, expected {TorchCudaSha256} (libtorch_cuda.so.sha); " +
                      "a part is corrupted or from another version (libtorch_cuda.so.fragment1, libtorch_cuda.so.fragment2).", e.Cause);
-        Assert.Equal("Delete the libtorch-cuda-12.8-linux-x64* folders from the NuGet global packages folder and run slimllm backend install cuda again (see docs/gpu.md), or use device: cpu.", e.Fix);
+        Assert.Equal("Delete the libtorch-cuda-12.8-linux-x64* folders from the NuGet global packages folder and run slimllm backend install cuda again, or use device: cpu.", e.Fix);
         Assert.Equal(TorchCuda[..5000], File.ReadAllBytes(StitchedPrimary)); // the primary part is left as downloaded
     }
 
