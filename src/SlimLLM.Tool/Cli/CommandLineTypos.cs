@@ -32,8 +32,10 @@ public static class CommandLineTypos
     private static string Suggestion(string word, IEnumerable<string> candidates) =>
         DidYouMean.Suggest(word, candidates) is { } s ? $" Did you mean '{s}'?" : "";
 
+    /// <summary>A dash and then a letter; "-5MB", "-0.2" and "-Infinity" are (bad or negative) values for the option before them.</summary>
     private static bool LooksLikeOption(string token) =>
-        token.Length > 1 && token[0] == '-' && !double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        token.Length > 1 && token[0] == '-' && !char.IsDigit(token[1]) && token[1] != '.'
+        && !double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
     /// <summary>The command's options and the recursive options of the commands above it, by every name.</summary>
     private static HashSet<string> KnownOptions(CommandResult result)

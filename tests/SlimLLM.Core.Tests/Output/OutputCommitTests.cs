@@ -113,8 +113,10 @@ public class OutputCommitTests
     /// <summary>Starts the tool, waits for a stderr line starting with <paramref name="waitFor"/>, sends the signal, checks the exit.</summary>
     private static void AssertStopsCleanly(string[] args, string waitFor, string signal, int exitCode)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in (string[])[ToolRunner.ToolDll, .. args]) psi.ArgumentList.Add(a);
+        // Through `env --default-signal=INT`: a test run started in the background by a non-interactive shell ignores SIGINT,
+        // and the tool would inherit that.
+        var psi = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in (string[])["--default-signal=INT", "dotnet", ToolRunner.ToolDll, .. args]) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = new System.Text.StringBuilder();
