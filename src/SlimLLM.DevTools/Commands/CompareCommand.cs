@@ -31,6 +31,8 @@ public static class CompareCommand
         var methods = new Option<string>("--methods") { Description = $"Comma-separated rows: METHOD[:RECOVERY] with METHOD {string.Join(", ", MethodRegistry.MethodNames)}; METHOD/FFN takes the FFN channels by another criterion (= pruning.ffn_criterion), e.g. slimllm/flap:least-squares.",
             DefaultValueFactory = _ => "slimllm:regression,slimllm:mean-bias,slimllm:ridge,slimllm:least-squares,magnitude,wanda-sp,flap,"
                 + "flap:least-squares,slimllm/flap:regression,slimllm/flap:least-squares" };
+        var alpha = new Option<double?>("--alpha") { Description = "Softmax sharpness of the per-layer ratios (default: 10 below 35%, 7 above)." };
+        var prunedLayers = new Option<int?>("--pruned-layers") { Description = "P: how many of the most self-similar layers are pruned (default: 26/32 of them, 30/32 from 35%)." };
         var samples = new Option<int>("--samples") { DefaultValueFactory = _ => 32, Description = "Calibration sequences." };
         var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 128, Description = "Calibration and evaluation window." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42, Description = "Calibration seed." };
@@ -38,7 +40,7 @@ public static class CompareCommand
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var cmd = new Command("compare", "Print the quality table: perplexity of SlimLLM and the baselines at several reductions, measured side by side.")
-            { model, text, holdout, extra, maxTokens, targets, methods, samples, seqLen, seed, mode, device, json };
+            { model, text, holdout, extra, maxTokens, targets, methods, alpha, prunedLayers, samples, seqLen, seed, mode, device, json };
         cmd.SetAction(r =>
         {
             var progress = new StderrProgress();
@@ -69,7 +71,7 @@ public static class CompareCommand
                     {
                         Method = PruneNames.Method(criteria[0]),
                         FfnMethod = PruneNames.Criterion(criteria.ElementAtOrDefault(1)),
-                        Ratio = new RatioSpec(Target: target),
+                        Ratio = new RatioSpec(Target: target, PrunedLayers: r.GetValue(prunedLayers), Alpha: r.GetValue(alpha)),
                         Mode = PruneNames.Mode(r.GetValue(mode)!),
                         Recovery = rec,
                         NoRecovery = none,
