@@ -39,6 +39,7 @@ public static class GgufExporter
         LlamaCppHyperparameters.Write(metadata, c, architecture, modelName ?? ModelName(source.Path), type);
         var vocabularySize = GgufVocabularyMetadata.Write(metadata, source);
         var tensors = LlamaCppTensors.Declare(c, type);
+        GgufBlockWidths.Check(tensors, type, source.Path);
         progress.Info($"GGUF export: architecture {architecture}, {c.NumLayers} layers, {tensors.Count} tensors, weights {type}.");
 
         using (var writer = GgufWriter.Create(outPath, metadata, tensors))
@@ -50,7 +51,10 @@ public static class GgufExporter
                     throw new SlimLLMException(source.Path, $"the checkpoint has a tensor for {name} that its configuration does not announce.",
                         "Declare the bias in config.json (attention_bias / mlp_bias, or the layer's entry in slimllm_layers).");
                 using var scope = NewDisposeScope();
-                writer.Write(name, Convert(value, declared[name], outPath));
+                if (GgufQuantizer.IsQuantized(declared[name].Type))
+                    writer.WriteRaw(name, GgufQuantizer.Quantize(declared[name].Type, value.to(ScalarType.Float32).contiguous().data<float>().ToArray()));
+                else
+                    writer.Write(name, Convert(value, declared[name], outPath));
             }
 
             using (var embedding = source.LoadEmbedding()) Put(ModelTensorRole.Embedding.GgufName, embedding);

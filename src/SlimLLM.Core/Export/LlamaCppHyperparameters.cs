@@ -74,12 +74,14 @@ internal static class LlamaCppHyperparameters
         m.Set($"{a}.vocab_size", (uint)c.VocabSize);
     }
 
-    /// <summary>llama_ftype: ALL_F32 = 0, MOSTLY_F16 = 1, MOSTLY_BF16 = 32.</summary>
+    /// <summary>llama_ftype: ALL_F32 = 0, MOSTLY_F16 = 1, MOSTLY_Q4_0 = 2, MOSTLY_Q8_0 = 7, MOSTLY_BF16 = 32.</summary>
     private static uint FileType(GgufOutputType t) => t switch
     {
         GgufOutputType.F32 => 0,
         GgufOutputType.F16 => 1,
         GgufOutputType.BF16 => 32,
+        GgufOutputType.Q8_0 => 7,
+        GgufOutputType.Q4_0 => 2,
         _ => throw new ArgumentOutOfRangeException(nameof(t)),
     };
 }

@@ -25,7 +25,7 @@ public static class ManifestKeys
         [Calibration] = ["files", "samples", "seq_len", "seed", "mode", "batch_size"],
         [Pruning] = ["method", "target", "ratio", "pruned_layers", "alpha", "max_ratio", "recovery", "keep_lowest_1pct", "channel_multiple"],
         [Evaluate] = ["text", "max_tokens", "seq_len", "max_perplexity_increase"],
-        [Output] = ["dir", "formats"],
+        [Output] = ["dir", "formats", "gguf_type"],
     };
 
     public static IReadOnlyList<KeyValuePair<string, PruningMethod>> Methods { get; } =
@@ -39,6 +39,9 @@ public static class ManifestKeys
 
     public static IReadOnlyList<KeyValuePair<string, OutputFormat>> Formats { get; } =
         [new("safetensors", OutputFormat.Safetensors), new("gguf", OutputFormat.Gguf)];
+
+    public static IReadOnlyList<KeyValuePair<string, Export.GgufOutputType>> GgufTypes { get; } =
+        Export.GgufOutputTypes.Names.Select(n => KeyValuePair.Create(n, Export.GgufOutputTypes.Parse(n))).ToList();
 
     /// <summary>The model-level device values besides <c>cuda:N</c>.</summary>
     public static IReadOnlyList<string> Devices { get; } = ["auto", "cpu", "cuda"];

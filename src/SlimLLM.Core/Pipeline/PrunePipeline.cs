@@ -66,8 +66,8 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
             {
                 // Staged with the rest: the folder appears with its model.gguf or not at all.
                 var gguf = result.Timings.Time("export", () => GgufExporter.Export(folder.TempPath, Path.Combine(folder.TempPath, "model.gguf"),
-                    GgufOutputType.F16, _progress, GgufExporter.ModelName(output)));
-                _progress.Info($"{job.Name}: model.gguf ({gguf.Architecture}, f16, {gguf.FileBytes:N0} bytes)");
+                    job.GgufType, _progress, GgufExporter.ModelName(output)));
+                _progress.Info($"{job.Name}: model.gguf ({gguf.Architecture}, {job.GgufType.Name()}, {gguf.FileBytes:N0} bytes)");
             }
 
             var evaluations = new List<Provenance.EvaluationInfo>();

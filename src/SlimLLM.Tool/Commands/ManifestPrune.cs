@@ -47,6 +47,7 @@ public static class ManifestPrune
                     Device = deviceOverride is null or "auto" ? spec.Device : deviceOverride,
                     SettingsSource = manifest.Path,
                     ExportGguf = spec.Formats.Contains(OutputFormat.Gguf),
+                    GgufType = spec.GgufType,
                     ProtectedPaths = [(manifest.Directory, "the manifest's folder"), (manifest.Path, "the manifest")],
                 };
                 PruneReport report;
