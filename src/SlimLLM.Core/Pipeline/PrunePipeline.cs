@@ -74,10 +74,12 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
             var summaries = new List<EvaluationSummary>();
             foreach (var spec in job.Evaluate)
             {
-                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute, cache, fingerprint));
+                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute, cache, fingerprint,
+                    job.ExportGguf ? job.GgufType : GgufOutputType.F16));
                 evaluations.Add(info with { Text = ProvenancePaths.Of(spec.Text, job.ProvenanceRoot) });
                 summaries.Add(summary);
-                _progress.Info($"{job.Name}: {Path.GetFileName(spec.Text)} perplexity {info.DensePerplexity:F3} dense -> {info.PrunedPerplexity:F3} pruned ({summary.PerplexityIncrease:+0.0%;-0.0%})");
+                _progress.Info($"{job.Name}: {Path.GetFileName(spec.Text)} perplexity {info.DensePerplexity:F3} dense -> {info.PrunedPerplexity:F3} pruned ({summary.PerplexityIncrease:+0.0%;-0.0%})" +
+                               (info.QuantizedPerplexity is double q ? $", {q:F3} as {info.GgufType}" : ""));
             }
 
             var provenance = Provenance.Create(result, source, calibration, job) with { Evaluation = evaluations };
@@ -117,7 +119,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
     }
 
     private (Provenance.EvaluationInfo, EvaluationSummary) Evaluate(EvaluationSpec spec, IModelSource dense, string prunedFolder, ComputeDevice compute,
-        IStatisticsCache cache, string? denseFingerprint)
+        IStatisticsCache cache, string? denseFingerprint, GgufOutputType ggufType)
     {
         var text = TextCorpus.Read(spec.Text);
         // Tokenizing a long text takes a second or more: only when a perplexity is not cached.
@@ -145,8 +147,14 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         double densePpl = Measure(denseFingerprint, () => ModelLoader.Open(dense.Path), "perplexity (dense)");
         string? prunedFingerprint = denseFingerprint is null ? null : ModelFingerprintOfFolder(prunedFolder);
         double prunedPpl = Measure(prunedFingerprint, () => ModelLoader.Open(prunedFolder), "perplexity (pruned)");
-        var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, densePpl, prunedPpl);
-        return (info, new EvaluationSummary(info.Text, info.DensePerplexity, info.PrunedPerplexity, spec.MaxPerplexityIncrease));
+        // A quantised model.gguf: the same measurement with the weights as the file holds them, never cached (it is cheap beside pruning).
+        string? quantized = ggufType.IsQuantized() ? ggufType.Name() : null;
+        double? quantizedPpl = quantized is null ? null
+            : Measure(null, () => new QuantizedWeightsSource(ModelLoader.Open(prunedFolder), ggufType), $"perplexity (pruned, {quantized})");
+        var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, densePpl, prunedPpl)
+            { GgufType = quantized, QuantizedPerplexity = quantizedPpl };
+        return (info, new EvaluationSummary(info.Text, info.DensePerplexity, info.PrunedPerplexity, spec.MaxPerplexityIncrease)
+            { GgufType = quantized, QuantizedPerplexity = quantizedPpl });
     }
 
     private static string ModelFingerprintOfFolder(string folder)

@@ -30,6 +30,8 @@ public class QuantizedGgufExportTests(ITestOutputHelper output)
             ExportGguf = true, GgufType = GgufOutputType.Q8_0,
         });
         double ours = report.Evaluation[0].PrunedPerplexity;
+        Assert.Equal("q8_0", report.Evaluation[0].GgufType);
+        double oursQ8 = report.Evaluation[0].QuantizedPerplexity!.Value; // our forward on the Q8_0 weights, reported by the prune
         using (var source = ModelLoader.Open(folder))
         {
             Assert.All(source.Config.Layers, l => Assert.Equal(0, l.IntermediateSize % 32));
@@ -53,9 +55,16 @@ public class QuantizedGgufExportTests(ITestOutputHelper output)
             return ExportComparison.LlamaCppPerplexity(cpp, tokens).Perplexity;
         }
         double q8 = Cpp(Path.Combine(folder, "model.gguf")), q4ppl = Cpp(q4.Path), f16ppl = Cpp(f16.Path);
+        using var q4source = new QuantizedWeightsSource(ModelLoader.Open(folder), GgufOutputType.Q4_0);
+        using var q4model = LlamaModel.Load(q4source, TorchSharp.torch.CPU, TorchSharp.torch.ScalarType.Float32);
+        double oursQ4 = ExportComparison.OurPerplexity(q4model, tokens).Perplexity;
+        output.WriteLine($"ours on quantised weights: q8_0 {oursQ8:F4}, q4_0 {oursQ4:F4}");
         output.WriteLine($"perplexity on tinystories-valid: ours float32 {ours:F4}; llama.cpp f16 {f16ppl:F4}, q8_0 {q8:F4} ({q8 / ours - 1:+0.00%;-0.00%}), " +
                          $"q4_0 {q4ppl:F4} ({q4ppl / ours - 1:+0.00%;-0.00%}); bytes f16 {f16.FileBytes:N0}, q8_0 {new FileInfo(Path.Combine(folder, "model.gguf")).Length:N0}, q4_0 {q4.FileBytes:N0}");
         Assert.InRange(q8 / ours, 0.99, 1.01);
+        // What the prune reports for the quantised model is what llama.cpp measures on the file (it also rounds activations to 8 bits).
+        Assert.InRange(oursQ8 / q8, 0.99, 1.01);
+        Assert.InRange(oursQ4 / q4ppl, 0.97, 1.03);
         Assert.True(q4ppl > 0 && q4.FileBytes < f16.FileBytes);
     }
 
