@@ -33,6 +33,7 @@ public sealed class GgufModelWriter : IDisposable
         LlamaCppHyperparameters.Write(metadata, config, Architecture, modelName, type);
         _vocabularySize = writeVocabulary(metadata);
         var tensors = LlamaCppTensors.Declare(config, type);
+        GgufBlockWidths.Check(tensors, type, configPath);
         (progress ?? NullProgress.Instance).Info($"GGUF export: architecture {Architecture}, {config.NumLayers} layers, {tensors.Count} tensors, weights {type}.");
         _declared = tensors.ToDictionary(t => t.Name, StringComparer.Ordinal);
         _config = config;
@@ -72,7 +73,6 @@ public sealed class GgufModelWriter : IDisposable
         if (!_declared.TryGetValue(name, out var target))
             throw new SlimLLMException(_configPath, $"the checkpoint has a tensor for {name} that its configuration does not announce.",
                 "Declare the bias in config.json (attention_bias / mlp_bias, or the layer's entry in slimllm_layers).");
-        using var scope = NewDisposeScope();
-        _writer.Write(name, GgufTensorEncoding.Encode(value, target, _writer.Path));
+        GgufTensorEncoding.Write(_writer, value, target);
     }
 }

@@ -18,6 +18,8 @@ public static class GgufTensorEncoding
         GgufOutputType.F32 => GgmlType.F32,
         GgufOutputType.F16 => GgmlType.F16,
         GgufOutputType.BF16 => GgmlType.BF16,
+        GgufOutputType.Q8_0 => GgmlType.Q8_0,
+        GgufOutputType.Q4_0 => GgmlType.Q4_0,
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
@@ -26,17 +28,31 @@ public static class GgufTensorEncoding
     {
         GgufOutputType.F32 => 4,
         GgufOutputType.F16 or GgufOutputType.BF16 => 2,
+        GgufOutputType.Q8_0 => (double)GgufQuantizer.BlockBytes(GgmlType.Q8_0) / GgufQuantizer.BlockSize,
+        GgufOutputType.Q4_0 => (double)GgufQuantizer.BlockBytes(GgmlType.Q4_0) / GgufQuantizer.BlockSize,
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
-    /// <summary>llama_ftype: ALL_F32 = 0, MOSTLY_F16 = 1, MOSTLY_BF16 = 32.</summary>
+    /// <summary>llama_ftype: ALL_F32 = 0, MOSTLY_F16 = 1, MOSTLY_Q4_0 = 2, MOSTLY_Q8_0 = 7, MOSTLY_BF16 = 32.</summary>
     public static uint FileType(GgufOutputType type) => type switch
     {
         GgufOutputType.F32 => 0,
         GgufOutputType.F16 => 1,
         GgufOutputType.BF16 => 32,
+        GgufOutputType.Q8_0 => 7,
+        GgufOutputType.Q4_0 => 2,
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
+
+    /// <summary>Writes <paramref name="value"/> as <paramref name="target"/> declares it: quantised blocks, or <see cref="Encode"/>.</summary>
+    public static void Write(GgufWriter writer, Tensor value, GgufTensorDeclaration target)
+    {
+        using var scope = NewDisposeScope();
+        if (GgufQuantizer.IsQuantized(target.Type))
+            writer.WriteRaw(target.Name, GgufQuantizer.Quantize(target.Type, value.to(ScalarType.Float32).contiguous().data<float>().ToArray()));
+        else
+            writer.Write(target.Name, Encode(value, target, writer.Path));
+    }
 
     /// <summary>
     /// <paramref name="value"/> (any dtype) as the data of <paramref name="target"/>: through float32 to the declared type,

@@ -10,18 +10,22 @@ namespace SlimLLM.Export;
 /// </summary>
 internal static class LlamaCppTensors
 {
-    /// <summary>Every tensor of the file in write order. Matrices get the output type; norms and biases stay float32.</summary>
+    /// <summary>
+    /// Every tensor of the file in write order. Matrices get the output type; norms and biases stay float32. Under Q4_0 the
+    /// output head (token_embd when the embeddings are tied) is Q8_0: llama-quantize keeps it above 4 bits too (Q6_K).
+    /// </summary>
     public static List<GgufTensorDeclaration> Declare(ModelConfig c, GgufOutputType type)
     {
         var matrix = GgufTensorEncoding.MatrixType(type);
+        var head = matrix == GgmlType.Q4_0 ? GgmlType.Q8_0 : matrix;
         var list = new List<GgufTensorDeclaration>();
-        void Add(string name, long[] shape) => list.Add(new(name, shape.Length == 2 ? matrix : GgmlType.F32, shape));
-        Add(ModelTensorRole.Embedding.GgufName, ModelTensorRole.Embedding.Shape(c));
+        void Add(string name, long[] shape, GgmlType? typeOverride = null) => list.Add(new(name, shape.Length == 2 ? typeOverride ?? matrix : GgmlType.F32, shape));
+        Add(ModelTensorRole.Embedding.GgufName, ModelTensorRole.Embedding.Shape(c), c.TieWordEmbeddings ? head : matrix);
         for (int i = 0; i < c.NumLayers; i++)
             foreach (var role in LayerTensorRole.Present(c.Layers[i]))
                 Add(role.GgufName(i), role.Shape(c.Layers[i], c.HiddenSize, c.HeadDim));
         Add(ModelTensorRole.FinalNorm.GgufName, ModelTensorRole.FinalNorm.Shape(c));
-        if (!c.TieWordEmbeddings) Add(ModelTensorRole.OutputHead.GgufName, ModelTensorRole.OutputHead.Shape(c));
+        if (!c.TieWordEmbeddings) Add(ModelTensorRole.OutputHead.GgufName, ModelTensorRole.OutputHead.Shape(c), head);
         return list;
     }
 

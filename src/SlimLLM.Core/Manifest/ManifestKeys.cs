@@ -40,9 +40,8 @@ public static class ManifestKeys
     public static IReadOnlyList<KeyValuePair<string, OutputFormat>> Formats { get; } =
         [new("safetensors", OutputFormat.Safetensors), new("gguf", OutputFormat.Gguf)];
 
-    /// <summary>The types of model.gguf's weight matrices (<c>output.gguf_type</c>); the first is the default.</summary>
     public static IReadOnlyList<KeyValuePair<string, Export.GgufOutputType>> GgufTypes { get; } =
-        [new("f16", Export.GgufOutputType.F16), new("f32", Export.GgufOutputType.F32), new("bf16", Export.GgufOutputType.BF16)];
+        Export.GgufOutputTypes.Names.Select(n => KeyValuePair.Create(n, Export.GgufOutputTypes.Parse(n))).ToList();
 
     /// <summary>The model-level device values besides <c>cuda:N</c>.</summary>
     public static IReadOnlyList<string> Devices { get; } = ["auto", "cpu", "cuda"];

@@ -64,6 +64,7 @@ public static class ManifestTemplate
               max_ratio: 0.9             # no layer loses more than this fraction
               # recovery: regression     # {{string.Join(" | ", MethodRegistry.RecoveryNames)}} (default: the method's own)
               # ffn_criterion: flap      # criterion for FFN channels instead of the method's (attention_criterion likewise)
+              # channel_multiple: 32     # round every FFN width to a multiple of this (gguf_type q8_0 / q4_0 need 32)
             evaluate:                    # perplexity of the dense and the pruned model; remove to skip
               - text: {{Quote(evaluationText)}}
                 max_tokens: 65536
@@ -72,6 +73,7 @@ public static class ManifestTemplate
             output:
               dir: out/                  # the model is written to out/<name>
               formats: [safetensors]     # safetensors | gguf
+              # gguf_type: f16           # model.gguf's matrices: {{string.Join(" | ", Export.GgufOutputTypes.Names)}}
             device: auto                 # auto | cpu | cuda | cuda:N
 
         """;

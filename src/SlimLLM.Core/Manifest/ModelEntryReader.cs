@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SlimLLM.Export;
 using SlimLLM.Pruning.Engine;
 using SlimLLM.Pruning.Methods;
 using static System.FormattableString;
@@ -27,9 +28,10 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
         var pruningSection = entry.Mapping("pruning", ManifestKeys.Pruning, true, "{ method: slimllm, target: 0.2 }");
         var pruning = pruningSection is null ? null : ReadPruning(pruningSection, calibration);
         var evaluate = ReadEvaluate();
-        var (outputRoot, formats, ggufType) = ReadOutput();
+        var (outputRoot, formats, ggufType) = ReadOutput(pruning);
         var device = ReadDevice();
-        if (name is null || source is null || calibration is null || pruning is null || evaluate is null || outputRoot is null || formats is null || device is null)
+        if (name is null || source is null || calibration is null || pruning is null || evaluate is null || outputRoot is null || formats is null || device is null
+            || ggufType is null)
             return null;
         return new ModelSpec
         {
@@ -42,7 +44,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
             Evaluate = evaluate,
             OutputRoot = outputRoot,
             Formats = formats,
-            GgufType = ggufType,
+            GgufType = ggufType.Value,
             Device = device,
             CacheDir = cacheDir,
             SettingPositions = _positions,
@@ -249,31 +251,23 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
         return ok ? specs : null;
     }
 
-    private (string? Root, List<OutputFormat>? Formats, Export.GgufOutputType GgufType) ReadOutput()
-    {
-        var (root, formats) = ReadOutputFolderAndFormats(out var section);
-        if (section is null || !section.Has("gguf_type")) return (root, formats, Export.GgufOutputType.F16);
-        var type = section.Choice("gguf_type", ManifestKeys.GgufTypes, "a GGUF output type");
-        return type is null ? (null, null, default) : (root, formats, type.Value.Value);
-    }
-
-    private (string? Root, List<OutputFormat>? Formats) ReadOutputFolderAndFormats(out MappingReader? section)
+    private (string? Root, List<OutputFormat>? Formats, GgufOutputType? GgufType) ReadOutput(PruningSpec? pruning)
     {
         var defaultRoot = Path.GetFullPath(Path.Combine(_dir, "out"));
         List<OutputFormat> defaultFormats = [OutputFormat.Safetensors];
-        section = null;
-        if (!entry.Has("output")) return (defaultRoot, defaultFormats);
-        section = entry.Mapping("output", ManifestKeys.Output, false, "{ dir: out/ }");
-        if (section is null) return (null, null);
+        if (!entry.Has("output")) return (defaultRoot, defaultFormats, GgufOutputType.F16);
+        var section = entry.Mapping("output", ManifestKeys.Output, false, "{ dir: out/ }");
+        if (section is null) return (null, null, null);
+        var ggufType = ReadGgufType(section, pruning);
         var dir = section.String("dir", false, "out/");
         var names = section.StringList("formats", false, allowSingle: true, "[safetensors]");
         var root = dir is { } d ? Path.GetFullPath(Path.Combine(_dir, d.Value)) : defaultRoot;
-        if (names is null) return section.Has("formats") ? (null, null) : (root, defaultFormats);
+        if (names is null) return section.Has("formats") ? (null, null, ggufType) : (root, defaultFormats, ggufType);
         if (names.Count == 0)
         {
             section.Report(ManifestErrorCode.OutOfRange, section.KeyPosition("formats")!.Value, "'output.formats' lists no format.",
                 "List at least one: safetensors, gguf.");
-            return (null, null);
+            return (null, null, ggufType);
         }
         var formats = new List<OutputFormat>();
         bool ok = true;
@@ -284,7 +278,28 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
             if (choice is null) ok = false;
             else if (!formats.Contains(choice.Value.Value)) formats.Add(choice.Value.Value);
         }
-        return ok ? (root, formats) : (null, null);
+        return ok ? (root, formats, ggufType) : (null, null, ggufType);
+    }
+
+    /// <summary>
+    /// <c>output.gguf_type</c>. A quantised type stores every matrix row in blocks of 32, so the FFN widths pruning leaves must
+    /// be multiples of 32: without a <c>channel_multiple</c> that ensures it the run would fail at the export, so it is refused here.
+    /// </summary>
+    private GgufOutputType? ReadGgufType(MappingReader section, PruningSpec? pruning)
+    {
+        if (!section.Has("gguf_type")) return GgufOutputType.F16;
+        var type = section.Choice("gguf_type", ManifestKeys.GgufTypes, "a GGUF type");
+        if (type is null) return null;
+        _positions["output.gguf_type"] = type.Value.Position;
+        int multiple = pruning?.ChannelMultiple ?? 1;
+        if (type.Value.Value.IsQuantized() && pruning is not null && multiple % IO.Gguf.GgufQuantizer.BlockSize != 0)
+        {
+            section.Report(ManifestErrorCode.ConflictingKeys, type.Value.Position,
+                Invariant($"'output.gguf_type: {type.Value.Value.Name()}' stores matrix rows in blocks of {IO.Gguf.GgufQuantizer.BlockSize}, but 'pruning.channel_multiple' is {multiple}, so pruned FFN widths need not be multiples of {IO.Gguf.GgufQuantizer.BlockSize}."),
+                Invariant($"Add 'channel_multiple: {IO.Gguf.GgufQuantizer.BlockSize}' to 'pruning' (or a multiple of it), or use gguf_type f16."));
+            return null;
+        }
+        return type.Value.Value;
     }
 
     private string? ReadDevice()

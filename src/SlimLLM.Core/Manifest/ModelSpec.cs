@@ -17,7 +17,7 @@ public sealed record ModelSpec
     /// <summary>The <c>output.dir</c> folder, absolute (default: <c>out</c> next to the manifest).</summary>
     public required string OutputRoot { get; init; }
     public required IReadOnlyList<OutputFormat> Formats { get; init; }
-    /// <summary><c>output.gguf_type</c>: the type of model.gguf's weight matrices.</summary>
+    /// <summary><c>output.gguf_type</c>: the element type of model.gguf's matrices.</summary>
     public Export.GgufOutputType GgufType { get; init; } = Export.GgufOutputType.F16;
     /// <summary>auto, cpu, cuda or cuda:N, lower case; resolved by <see cref="Compute.ComputeDevice.Resolve"/>.</summary>
     public required string Device { get; init; }

@@ -35,6 +35,9 @@ public sealed record Provenance
     public sealed record EvaluationInfo(string Text, int SeqLen, long? MaxTokens, double DensePerplexity, double PrunedPerplexity)
     {
         public double PerplexityIncrease => PrunedPerplexity / DensePerplexity - 1;
+        /// <summary>With a quantised <c>output.gguf_type</c>: that type, and the pruned model's perplexity with its weights quantised so.</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? GgufType { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? QuantizedPerplexity { get; init; }
     }
 
     public static readonly JsonSerializerOptions JsonOptions = new()

@@ -1,3 +1,4 @@
+using SlimLLM.Export;
 using SlimLLM.Pruning.Engine;
 
 namespace SlimLLM.Pipeline;
@@ -25,10 +26,10 @@ public sealed record PruneJob
     public string? ModelOrigin { get; init; }
     /// <summary>For error messages: the manifest (or command line) the settings came from.</summary>
     public string? SettingsSource { get; init; }
-    /// <summary>Also write model.gguf into the output folder, layer by layer while pruning, staged and committed with the rest.</summary>
+    /// <summary>Also write model.gguf into the output folder, staged and committed with the rest.</summary>
     public bool ExportGguf { get; init; }
-    /// <summary>The type of model.gguf's weight matrices (manifest output.gguf_type).</summary>
-    public Export.GgufOutputType GgufType { get; init; } = Export.GgufOutputType.F16;
+    /// <summary>The element type of model.gguf's matrices.</summary>
+    public GgufOutputType GgufType { get; init; } = GgufOutputType.F16;
     /// <summary>Folders the output must neither be nor contain beyond the model, inputs and cache (e.g. the manifest's folder).</summary>
     public IReadOnlyList<(string Path, string What)> ProtectedPaths { get; init; } = [];
 

@@ -68,16 +68,18 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         {
             result.Timings.Time("write", () => PrunedModelWriter.Write(folder.TempPath, source, result));
             if (gguf?.Result is { } written)
-                _progress.Info($"{job.Name}: model.gguf ({written.Architecture}, {GgufOutputTypes.Name(written.Type)}, {written.FileBytes:N0} bytes)");
+                _progress.Info($"{job.Name}: model.gguf ({written.Architecture}, {written.Type.Name()}, {written.FileBytes:N0} bytes)");
 
             var evaluations = new List<Provenance.EvaluationInfo>();
             var summaries = new List<EvaluationSummary>();
             foreach (var spec in job.Evaluate)
             {
-                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute, cache, fingerprint, result.StoredLayersKey));
+                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute, cache, fingerprint, result.StoredLayersKey,
+                    job.ExportGguf ? job.GgufType : GgufOutputType.F16));
                 evaluations.Add(info with { Text = ProvenancePaths.Of(spec.Text, job.ProvenanceRoot) });
                 summaries.Add(summary);
-                _progress.Info($"{job.Name}: {Path.GetFileName(spec.Text)} perplexity {info.DensePerplexity:F3} dense -> {info.PrunedPerplexity:F3} pruned ({summary.PerplexityIncrease:+0.0%;-0.0%})");
+                _progress.Info($"{job.Name}: {Path.GetFileName(spec.Text)} perplexity {info.DensePerplexity:F3} dense -> {info.PrunedPerplexity:F3} pruned ({summary.PerplexityIncrease:+0.0%;-0.0%})" +
+                               (info.QuantizedPerplexity is double q ? $", {q:F3} as {info.GgufType}" : ""));
             }
 
             var provenance = Provenance.Create(result, source, calibration, job) with { Evaluation = evaluations };
@@ -136,7 +138,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
     /// model the chain of its stored layers that the engine built while pruning.
     /// </summary>
     private (Provenance.EvaluationInfo, EvaluationSummary) Evaluate(EvaluationSpec spec, IModelSource dense, string prunedFolder, ComputeDevice compute,
-        IStatisticsCache cache, string? denseFingerprint, string? prunedLayers)
+        IStatisticsCache cache, string? denseFingerprint, string? prunedLayers, GgufOutputType ggufType)
     {
         var text = TextCorpus.Read(spec.Text);
         // Tokenizing a long text takes a second or more: only when a perplexity is not cached.
@@ -161,7 +163,14 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         }
         double densePpl = Measure("dense", () => ModelLoader.Open(dense.Path), "perplexity (dense)");
         double prunedPpl = Measure(prunedLayers, () => ModelLoader.Open(prunedFolder), "perplexity (pruned)");
-        var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, densePpl, prunedPpl);
-        return (info, new EvaluationSummary(info.Text, info.DensePerplexity, info.PrunedPerplexity, spec.MaxPerplexityIncrease));
+        // A quantised model.gguf: the same measurement with the weights as the file holds them, never cached (it is cheap beside pruning).
+        string? quantized = ggufType.IsQuantized() ? ggufType.Name() : null;
+        double? quantizedPpl = quantized is null ? null
+            : Measure(null, () => new QuantizedWeightsSource(ModelLoader.Open(prunedFolder), ggufType), $"perplexity (pruned, {quantized})");
+        var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, densePpl, prunedPpl)
+            { GgufType = quantized, QuantizedPerplexity = quantizedPpl };
+        return (info, new EvaluationSummary(info.Text, info.DensePerplexity, info.PrunedPerplexity, spec.MaxPerplexityIncrease)
+            { GgufType = quantized, QuantizedPerplexity = quantizedPpl });
+
     }
 }

@@ -23,6 +23,10 @@ public sealed record CacheCounters(int Hits, int Misses);
 public sealed record ParameterSummary(long Before, long After, long DecoderBefore, long DecoderAfter, double? TargetReduction, double AchievedDecoderReduction);
 public sealed record EvaluationSummary(string Text, double DensePerplexity, double PrunedPerplexity, double? MaxPerplexityIncrease)
 {
+    /// <summary>With a quantised model.gguf: its type and the perplexity of the pruned model with its weights quantised so (gates use the float one).</summary>
+    public string? GgufType { get; init; }
+    public double? QuantizedPerplexity { get; init; }
+
     public double PerplexityIncrease => PrunedPerplexity / DensePerplexity - 1;
     public bool Failed => MaxPerplexityIncrease is double max && PerplexityIncrease > max;
 }

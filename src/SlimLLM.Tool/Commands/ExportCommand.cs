@@ -11,7 +11,7 @@ public static class ExportCommand
     {
         var model = CommonOptions.Model();
         var format = new Option<string>("--format") { Description = "Output format: gguf.", DefaultValueFactory = _ => "gguf" };
-        var type = new Option<string>("--type") { Description = "Tensor type of the matrices: f32 | f16 | bf16 (norms and biases stay f32).", DefaultValueFactory = _ => "f16" };
+        var type = new Option<string>("--type") { Description = "Tensor type of the matrices: f32 | f16 | bf16 | q8_0 | q4_0 (norms and biases stay f32; q8_0 and q4_0 need rows that are multiples of 32).", DefaultValueFactory = _ => "f16" };
         var output = new Option<string?>("--out", "-o") { Description = "Output file (default: MODEL/model.gguf for a folder)." };
         var json = CommonOptions.Json();
         var cmd = new Command("export", "Export a (pruned) model for llama.cpp: GGUF with per-layer head counts and FFN widths (the 'deci' architecture) when layers differ.")
@@ -26,10 +26,10 @@ public static class ExportCommand
             RefuseToReplaceAForeignFile(outPath);
             var result = GgufExporter.Export(modelPath, outPath, GgufOutputTypes.Parse(r.GetValue(type)!), new StderrProgress());
             if (r.GetValue(json))
-                Cli.Json.Print(new { path = result.Path, architecture = result.Architecture, type = result.Type.ToString().ToLowerInvariant(),
+                Cli.Json.Print(new { path = result.Path, architecture = result.Architecture, type = result.Type.Name(),
                     tensors = result.TensorCount, vocabulary = result.VocabularySize, bytes = result.FileBytes });
             else
-                Console.Out.WriteLine($"wrote {result.Path}: {result.Architecture}, {result.Type.ToString().ToLowerInvariant()}, {result.TensorCount} tensors, {result.FileBytes:N0} bytes");
+                Console.Out.WriteLine($"wrote {result.Path}: {result.Architecture}, {result.Type.Name()}, {result.TensorCount} tensors, {result.FileBytes:N0} bytes");
             return ExitCodes.Success;
         });
         return cmd;

@@ -59,6 +59,7 @@ public static class PruneOutput
                 {
                     text = e.Text, dense_perplexity = e.DensePerplexity, pruned_perplexity = e.PrunedPerplexity,
                     max_perplexity_increase = e.MaxPerplexityIncrease, failed = e.Failed,
+                    gguf_type = e.GgufType, quantized_perplexity = e.QuantizedPerplexity,
                 }),
                 layers = (r.LayerTimings ?? []).Select(l => new
                 {
@@ -82,7 +83,8 @@ public static class PruneOutput
             Console.Out.WriteLine($"  parameters {r.Parameters.Before:N0} -> {r.Parameters.After:N0} (decoder layers {-r.Parameters.AchievedDecoderReduction:+0.0%;-0.0%}" +
                                   (r.Parameters.TargetReduction is double t ? $", target {-t:+0.0%;-0.0%})" : ")"));
             foreach (var e in r.Evaluation)
-                Console.Out.WriteLine($"  {Path.GetFileName(e.Text)}: perplexity {e.DensePerplexity:F3} -> {e.PrunedPerplexity:F3} ({e.PerplexityIncrease:+0.0%;-0.0%})");
+                Console.Out.WriteLine($"  {Path.GetFileName(e.Text)}: perplexity {e.DensePerplexity:F3} -> {e.PrunedPerplexity:F3} ({e.PerplexityIncrease:+0.0%;-0.0%})" +
+                                      (e.QuantizedPerplexity is double q ? $"; {q:F3} with the weights as model.gguf's {e.GgufType}" : ""));
             Console.Out.WriteLine($"  {r.ForwardPasses} calibration forward passes, {r.Timings["total_seconds"]:F1} s");
         }
     }

@@ -117,12 +117,14 @@ public class GgufExportVariantsTests(ITestOutputHelper output)
     [InlineData("f32", GgufOutputType.F32)]
     [InlineData("F16", GgufOutputType.F16)]
     [InlineData(" bfloat16", GgufOutputType.BF16)]
+    [InlineData("Q8_0", GgufOutputType.Q8_0)]
+    [InlineData("q4_0", GgufOutputType.Q4_0)]
     public void Output_types_parse_as_spelled_on_a_command_line(string text, GgufOutputType expected) =>
         Assert.Equal(expected, GgufOutputTypes.Parse(text));
 
     [Fact]
     public void An_unknown_output_type_says_which_exist() =>
-        Assert.Equal("manifest.yaml: 'q4_k' is not a GGUF output type. Use f32, f16 or bf16.",
+        Assert.Equal("manifest.yaml: 'q4_k' is not a GGUF output type. Use f32, f16, bf16, q8_0 or q4_0.",
             Assert.Throws<SlimLLMException>(() => GgufOutputTypes.Parse("q4_k", "manifest.yaml")).Message);
 
     [Fact]

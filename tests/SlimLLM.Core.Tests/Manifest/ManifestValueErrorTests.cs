@@ -33,6 +33,20 @@ public sealed class ManifestValueErrorTests : IDisposable
             "'pruning.channel_multiple' is 0, but must be in [1, 4096].", "Set it to e.g. 'channel_multiple: 32'.");
 
     [Fact]
+    public void A_quantised_gguf_type_without_a_channel_multiple_of_32_names_channel_multiple() =>
+        _ws.SingleError(ManifestWorkspace.Minimal + "      channel_multiple: 16\n    output:\n      formats: [gguf]\n      gguf_type: q4_0\n", 12, 18, "SLIM007",
+            "'output.gguf_type: q4_0' stores matrix rows in blocks of 32, but 'pruning.channel_multiple' is 16, so pruned FFN widths need not be multiples of 32.",
+            "Add 'channel_multiple: 32' to 'pruning' (or a multiple of it), or use gguf_type f16.");
+
+    [Fact]
+    public void A_quantised_gguf_type_with_channel_multiple_32_is_read()
+    {
+        var m = _ws.Load(ManifestWorkspace.Minimal + "      channel_multiple: 32\n    output:\n      formats: [gguf]\n      gguf_type: q8_0\n").Models[0];
+        Assert.Equal(SlimLLM.Export.GgufOutputType.Q8_0, m.GgufType);
+        Assert.Equal(32, m.ToPruneSettings().ChannelMultiple);
+    }
+
+    [Fact]
     public void Scalar_where_a_section_belongs() =>
         _ws.SingleError(ManifestWorkspace.Minimal.Replace("    source:\n      path: models/m\n", "    source: models/m\n"), 3, 13, "SLIM003",
             "'source': expected a mapping of keys, got 'models/m'.", "Write it as 'source: { path: models/my-model }'.");
