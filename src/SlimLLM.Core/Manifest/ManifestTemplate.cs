@@ -51,6 +51,7 @@ public static class ManifestTemplate
             output:
               dir: out/                  # the model is written to out/<name>
               formats: [safetensors]     # safetensors | gguf
+              # gguf_type: f16           # f16 | f32 | bf16: model.gguf's weight matrices
             device: auto                 # auto | cpu | cuda | cuda:N
 
         """;
