@@ -72,7 +72,7 @@ public sealed class ReadmeInstallTests(PackageFeedFixture feed, ITestOutputHelpe
             """);
 
         var build = Readme(app, "app");
-        Assert.Matches(@"SlimLLM: tiny-slim -> .*out/tiny-slim, parameters [\d,]+ -> [\d,]+", build.Output);
+        Assert.Matches(@"SlimLLM -> tiny-slim: parameters [\d,]+ → [\d,]+", build.Output);
         // dotnet add package marks the build-time package PrivateAssets="all" (it is a development dependency).
         var project = File.ReadAllText(Path.Combine(app, "StoryApp.csproj"));
         Assert.Matches(new System.Text.RegularExpressions.Regex(@"<PackageReference Include=""SlimLLM.Build""[^>]*>((?!</PackageReference>).)*<PrivateAssets>all</PrivateAssets>",

@@ -288,7 +288,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
     private GgufOutputType? ReadGgufType(MappingReader section, PruningSpec? pruning)
     {
         if (!section.Has("gguf_type")) return GgufOutputType.F16;
-        var type = section.Choice("gguf_type", ManifestKeys.GgufTypes, "a GGUF type");
+        var type = section.Choice("gguf_type", ManifestKeys.GgufTypes, "a GGUF output type");
         if (type is null) return null;
         _positions["output.gguf_type"] = type.Value.Position;
         int multiple = pruning?.ChannelMultiple ?? 1;

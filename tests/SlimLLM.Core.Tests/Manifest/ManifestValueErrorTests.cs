@@ -103,7 +103,7 @@ public sealed class ManifestValueErrorTests : IDisposable
     [Fact]
     public void Unknown_gguf_type() =>
         _ws.SingleError(ManifestWorkspace.Minimal + "    output:\n      gguf_type: q4_k\n", 10, 18, "SLIM006",
-            "'output.gguf_type' is 'q4_k', which is not a GGUF output type.", "Use one of: f16, f32, bf16.");
+            "'output.gguf_type' is 'q4_k', which is not a GGUF output type.", "Did you mean 'q4_0'? Use one of: f16, f32, bf16, q8_0, q4_0.");
 
     [Fact]
     public void Malformed_nuget_reference() =>
