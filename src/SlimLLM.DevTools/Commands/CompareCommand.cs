@@ -82,7 +82,7 @@ public static class CompareCommand
                     using var pruned = result.ToModel(compute.Device, compute.DType, Math.Max(sl, 128));
                     var recName = settings.EffectiveRecovery?.Name ?? MethodRegistry.NoRecovery;
                     rows.Add(new Row(parts[0], recName, target, result.AchievedDecoderReduction, result.AchievedModelReduction, Evaluate(pruned), seconds));
-                    progress.Info($"{parts[0]} ({recName}) at {target:P0}: " + string.Join(", ", rows[^1].Perplexities.Select(p => p.ToString("F3", CultureInfo.InvariantCulture))));
+                    progress.Info($"{parts[0]} ({recName}) at {(target * 100).ToString("F0", CultureInfo.InvariantCulture)}%: " + string.Join(", ", rows[^1].Perplexities.Select(p => p.ToString("F3", CultureInfo.InvariantCulture))));
                 }
             }
             if (r.GetValue(json)) Tool.Cli.Json.Print(new { model = source.Path, calibration_tokens = calibration.TokenCount, texts = evalSets.Select(e => e.Name), rows });
@@ -99,9 +99,12 @@ public static class CompareCommand
         w.WriteLine($"| method | recovery | target | decoder params removed | model params removed | {string.Join(" | ", texts.Select(t => "ppl " + t))} | prune s |");
         w.WriteLine($"|---|---|---|---|---|{string.Concat(texts.Select(_ => "---|"))}---|");
         foreach (var r in rows)
-            w.WriteLine(string.Format(ci, "| {0} | {1} | {2} | {3:P1} | {4:P1} | {5} | {6:F2} |", r.Method, r.Recovery,
-                r.Target is double t ? t.ToString("P0", ci) : "-", r.AchievedDecoder, r.AchievedModel,
+            w.WriteLine(string.Format(ci, "| {0} | {1} | {2} | {3} | {4} | {5} | {6:F2} |", r.Method, r.Recovery,
+                r.Target is double t ? Percent(t, "F0") : "-", Percent(r.AchievedDecoder, "F1"), Percent(r.AchievedModel, "F1"),
                 string.Join(" | ", r.Perplexities.Select(p => p.ToString("F2", ci))), r.PruneSeconds));
         return w.ToString();
+
+        // "20.2%", as the tool prints changes (no space before the sign).
+        string Percent(double fraction, string format) => (fraction * 100).ToString(format, ci) + "%";
     }
 }

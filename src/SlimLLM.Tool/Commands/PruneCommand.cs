@@ -67,8 +67,8 @@ public static class PruneCommand
             var settings = new PruneSettings
             {
                 Method = PruneNames.Method(r.GetValue(method)!),
-                AttentionMethod = PruneNames.Criterion(r.GetValue(attentionCriterion)),
-                FfnMethod = PruneNames.Criterion(r.GetValue(ffnCriterion)),
+                AttentionMethod = PruneNames.Criterion(r.GetValue(attentionCriterion), "--attention-criterion"),
+                FfnMethod = PruneNames.Criterion(r.GetValue(ffnCriterion), "--ffn-criterion"),
                 Ratio = new RatioSpec(t, rr, r.GetValue(prunedLayers), r.GetValue(alpha), r.GetValue(maxRatio)),
                 Mode = PruneNames.Mode(r.GetValue(mode)!),
                 Recovery = rec,

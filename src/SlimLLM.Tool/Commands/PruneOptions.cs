@@ -12,7 +12,10 @@ public static class PruneNames
     public static PruningMethod Method(string name) => MethodRegistry.Method(name);
 
     /// <summary>A criterion that replaces the method's for one block (attention or FFN); null when not named.</summary>
-    public static PruningMethod? Criterion(string? name) => string.IsNullOrEmpty(name) ? null : MethodRegistry.Method(name);
+    /// <param name="option">Names the option in the error for an unknown criterion.</param>
+    public static PruningMethod? Criterion(string? name, string option = "criterion") => string.IsNullOrEmpty(name) ? null
+        : MethodRegistry.Methods.FirstOrDefault(m => m.Name == name.ToLowerInvariant())
+          ?? throw new SlimLLMException(null, $"{option} '{name}' is not a pruning criterion.", $"Use one of: {string.Join(", ", MethodRegistry.MethodNames)}.");
 
     /// <summary>Null means the method's default; "none" is returned as (null, true).</summary>
     public static (PruningRecovery? Recovery, bool None) Recovery(string? name) => name?.ToLowerInvariant() switch

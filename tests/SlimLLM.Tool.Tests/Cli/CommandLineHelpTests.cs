@@ -32,6 +32,19 @@ public class CommandLineHelpTests
         Assert.DoesNotContain("unknown option", r.Stderr);
     }
 
+    [Theory]
+    [InlineData("--ffn-criterion")]
+    [InlineData("--attention-criterion")]
+    public void An_unknown_criterion_is_named_with_its_option(string option)
+    {
+        using var dir = TestData.NewTempDir();
+        var r = ToolRunner.Run("prune", "--model", TestData.TinyStoriesLlama, "--calibration", TestData.TinyStoriesValid, "--target", "0.2",
+            "--out", dir.File("out"), option, "flp");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"error: {option} 'flp' is not a pruning criterion. Use one of: slimllm, magnitude, wanda-sp, flap.", r.Stderr.Trim());
+        Assert.False(Directory.Exists(dir.File("out")));
+    }
+
     [Fact]
     public void Prune_offline_resolves_from_the_cache_and_never_downloads()
     {
