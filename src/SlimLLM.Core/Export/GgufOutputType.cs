@@ -34,5 +34,5 @@ public static class GgufOutputTypes
     public static string Name(this GgufOutputType type) => type.ToString().ToLowerInvariant();
 
     /// <summary>Whether the matrices are written in blocks of 32 (every row a multiple of 32 long).</summary>
-    public static bool IsQuantized(this GgufOutputType type) => type is GgufOutputType.Q8_0 or GgufOutputType.Q4_0;
+    public static bool IsQuantized(this GgufOutputType type) => IO.Gguf.GgufQuantizer.IsQuantized(GgufTensorEncoding.MatrixType(type));
 }

@@ -14,7 +14,7 @@ public static class PruneNames
     /// <summary>A criterion that replaces the method's for one block (attention or FFN); null when not named.</summary>
     /// <param name="option">Names the option in the error for an unknown criterion.</param>
     public static PruningMethod? Criterion(string? name, string option = "criterion") => string.IsNullOrEmpty(name) ? null
-        : MethodRegistry.Methods.FirstOrDefault(m => m.Name == name.ToLowerInvariant())
+        : MethodRegistry.Find(name)
           ?? throw new SlimLLMException(null, $"{option} '{name}' is not a pruning criterion.", $"Use one of: {string.Join(", ", MethodRegistry.MethodNames)}.");
 
     /// <summary>Null means the method's default; "none" is returned as (null, true).</summary>

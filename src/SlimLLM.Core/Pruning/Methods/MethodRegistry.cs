@@ -29,8 +29,11 @@ public static class MethodRegistry
 
     public static IEnumerable<string> ModeNames => Modes.Select(m => m.Key);
 
+    /// <summary>The registered method of that name (any case), or null.</summary>
+    public static PruningMethod? Find(string name) => Methods.FirstOrDefault(m => m.Name == name.ToLowerInvariant());
+
     public static PruningMethod Method(string name) =>
-        Methods.FirstOrDefault(m => m.Name == name.ToLowerInvariant())
+        Find(name)
         ?? throw new SlimLLMException(null, $"unknown pruning method '{name}'.", $"Use one of: {string.Join(", ", MethodNames)}.");
 
     /// <summary>The named recovery; null for <see cref="NoRecovery"/>.</summary>
