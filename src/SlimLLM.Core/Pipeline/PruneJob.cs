@@ -32,17 +32,19 @@ public sealed record PruneJob
     public GgufOutputType GgufType { get; init; } = GgufOutputType.F16;
     /// <summary>Folders the output must neither be nor contain beyond the model, inputs and cache (e.g. the manifest's folder).</summary>
     public IReadOnlyList<(string Path, string What)> ProtectedPaths { get; init; } = [];
+    /// <summary>LoRA recovery tuning after the prune (the manifest's <c>tuning:</c>); null: none.</summary>
+    public Tuning.TuningSettings? Tuning { get; init; }
 
     /// <summary>
     /// The local files the job reads, as absolute paths: the model (its file, or the files directly in its folder) and the
-    /// calibration and evaluation texts. A build compares them with what it saw at its last prune to know when to prune again.
+    /// calibration, evaluation and tuning texts. A build compares them with what it saw at its last prune to know when to prune again.
     /// (Folders are not tracked: a project folder's time changes with every file created in it.)
     /// </summary>
     public IReadOnlyList<string> InputFiles()
     {
         var model = Path.GetFullPath(ModelPath);
         IEnumerable<string> modelFiles = Directory.Exists(model) ? Directory.GetFiles(model).Order(StringComparer.Ordinal) : [model];
-        return modelFiles.Concat(CalibrationFiles.Concat(Evaluate.Select(e => e.Text)).Select(f => Path.GetFullPath(f)))
+        return modelFiles.Concat(CalibrationFiles.Concat(Evaluate.Select(e => e.Text)).Concat(Tuning?.Files ?? []).Select(f => Path.GetFullPath(f)))
             .Distinct(StringComparer.Ordinal).ToList();
     }
 }
