@@ -24,37 +24,45 @@ public static class DecoderLayer
     /// continue the positions it holds (see <see cref="HeadOutputs"/>).
     /// </summary>
     public static Tensor Forward(Tensor x, DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config, RotaryEmbedding rope,
-        KvCache? cache = null)
+        KvCache? cache = null, IProjectionAdapters? adapters = null)
     {
         using var scope = NewDisposeScope();
         var h = RmsNorm(x, w.InputNorm, config.RmsNormEps);
-        var heads = HeadOutputs(h, w, layer, config, rope, cache);
-        var attn = AttentionProjection(heads, w);
+        var heads = HeadOutputs(h, w, layer, config, rope, cache, adapters);
+        var attn = AttentionProjection(heads, w, adapters);
         var mid = x + attn;
         var f = RmsNorm(mid, w.PostAttentionNorm, config.RmsNormEps);
-        var a = FeedForwardActivation(f, w);
-        var ffn = F.linear(a, w.Down, w.DownBias);
+        var a = FeedForwardActivation(f, w, adapters);
+        var ffn = Project(a, w.Down, w.DownBias, LayerTensorRole.Down, adapters);
         var y = mid + ffn;
         return y.MoveToOuterDisposeScope();
     }
 
     /// <summary>The SwiGLU MLP's activation silu(gate(f)) * up(f), the input of down_proj.</summary>
-    public static Tensor FeedForwardActivation(Tensor f, DecoderLayerWeights w) =>
-        F.silu(F.linear(f, w.Gate, w.GateBias)) * F.linear(f, w.Up, w.UpBias);
+    public static Tensor FeedForwardActivation(Tensor f, DecoderLayerWeights w, IProjectionAdapters? adapters = null) =>
+        F.silu(Project(f, w.Gate, w.GateBias, LayerTensorRole.Gate, adapters)) * Project(f, w.Up, w.UpBias, LayerTensorRole.Up, adapters);
+
+    /// <summary>linear(x, W, b), plus what <paramref name="adapters"/> add to the projection <paramref name="role"/>.</summary>
+    private static Tensor Project(Tensor x, Tensor weight, Tensor? bias, LayerTensorRole role, IProjectionAdapters? adapters)
+    {
+        var y = F.linear(x, weight, bias);
+        return adapters?.Delta(role, x) is { } delta ? y + delta : y;
+    }
 
     /// <summary>
     /// Per-head attention outputs [B, T, H, headDim] (before o_proj) for normalised input <paramref name="h"/>. Without a
     /// cache the T tokens are positions 0..T-1; with one they are the positions after those it holds, their keys and values
     /// are appended to it, and each attends to every position up to its own.
     /// </summary>
-    public static Tensor HeadOutputs(Tensor h, DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config, RotaryEmbedding rope, KvCache? cache = null)
+    public static Tensor HeadOutputs(Tensor h, DecoderLayerWeights w, DecoderLayerConfig layer, ModelConfig config, RotaryEmbedding rope, KvCache? cache = null,
+        IProjectionAdapters? adapters = null)
     {
         using var scope = NewDisposeScope();
         long b = h.shape[0], t = h.shape[1];
         int hd = config.HeadDim, nh = layer.NumHeads, nkv = layer.NumKeyValueHeads, start = cache?.Length ?? 0;
-        var q = F.linear(h, w.Q, w.QBias).view(b, t, nh, hd).transpose(1, 2);
-        var k = F.linear(h, w.K, w.KBias).view(b, t, nkv, hd).transpose(1, 2);
-        var v = F.linear(h, w.V, w.VBias).view(b, t, nkv, hd).transpose(1, 2);
+        var q = Project(h, w.Q, w.QBias, LayerTensorRole.Q, adapters).view(b, t, nh, hd).transpose(1, 2);
+        var k = Project(h, w.K, w.KBias, LayerTensorRole.K, adapters).view(b, t, nkv, hd).transpose(1, 2);
+        var v = Project(h, w.V, w.VBias, LayerTensorRole.V, adapters).view(b, t, nkv, hd).transpose(1, 2);
         q = rope.Apply(q, start);
         k = rope.Apply(k, start);
         if (cache is not null) (k, v) = cache.Append(k, v);
@@ -82,9 +90,9 @@ public static class DecoderLayer
     }
 
     /// <summary>o_proj applied to per-head outputs [B, T, H, hd] → [B, T, d].</summary>
-    public static Tensor AttentionProjection(Tensor heads, DecoderLayerWeights w)
+    public static Tensor AttentionProjection(Tensor heads, DecoderLayerWeights w, IProjectionAdapters? adapters = null)
     {
         var flat = heads.flatten(2);
-        return F.linear(flat, w.O, w.OBias);
+        return Project(flat, w.O, w.OBias, LayerTensorRole.O, adapters);
     }
 }

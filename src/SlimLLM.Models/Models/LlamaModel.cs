@@ -32,8 +32,12 @@ public sealed class LlamaModel : IDisposable
     public ScalarType DType { get; }
     public int MaxPositions => _rope.MaxPositions;
 
-    /// <summary>Loads every weight of <paramref name="source"/> onto <paramref name="device"/> in <paramref name="dtype"/>.</summary>
-    public static LlamaModel Load(IModelSource source, Device device, ScalarType dtype, int? maxPositions = null)
+    /// <summary>
+    /// Loads every weight of <paramref name="source"/> onto <paramref name="device"/> in <paramref name="dtype"/>; with
+    /// <paramref name="asStored"/> the FFN keeps its stored width (<see cref="DecoderLayerWeights.ToCompute"/> pads it for speed,
+    /// which adapters on its projections would see).
+    /// </summary>
+    public static LlamaModel Load(IModelSource source, Device device, ScalarType dtype, int? maxPositions = null, bool asStored = false)
     {
         var config = source.Config;
         Tensor Move(Tensor t) { using (t) return t.to(dtype, device); }
@@ -44,32 +48,38 @@ public sealed class LlamaModel : IDisposable
         for (int i = 0; i < config.NumLayers; i++)
         {
             using var raw = source.LoadLayer(i);
-            layers.Add(raw.ToCompute(device, dtype));
+            layers.Add(asStored ? raw.To(device, dtype) : raw.ToCompute(device, dtype));
         }
         return new LlamaModel(config, embedding, layers, norm, lmHead, device, dtype, maxPositions ?? Math.Max(config.MaxPositionEmbeddings, 128));
     }
 
     public Tensor Embed(Tensor ids) => _embedding.index_select(0, ids.to(Device).flatten()).view([.. ids.shape, _embedding.shape[1]]);
 
-    /// <summary>Logits [B, T, vocab] in float32 for token ids [B, T].</summary>
-    public Tensor Logits(Tensor ids)
+    /// <summary>Logits [B, T, vocab] in float32 for token ids [B, T], with <paramref name="adapters"/> (one per layer) on the projections.</summary>
+    public Tensor Logits(Tensor ids, IReadOnlyList<IProjectionAdapters>? adapters = null)
     {
         using var scope = NewDisposeScope();
-        return Head(Hidden(ids)).MoveToOuterDisposeScope();
+        return Head(Hidden(ids, adapters: adapters)).MoveToOuterDisposeScope();
     }
+
+    public int LayerCount => _layers.Count;
+
+    /// <summary>Decoder layer <paramref name="layer"/> on hidden states <paramref name="x"/> [B, T, d] at positions 0..T-1.</summary>
+    public Tensor Layer(int layer, Tensor x, IProjectionAdapters? adapters = null) =>
+        DecoderLayer.Forward(x, _layers[layer], Config.Layers[layer], Config, _rope, adapters: adapters);
 
     /// <summary>
     /// The last layer's hidden states [B, T, d] (before the final norm) for token ids [B, T]. With <paramref name="caches"/>
     /// (one per layer) the ids continue the positions the caches hold, and their keys and values are appended.
     /// </summary>
-    public Tensor Hidden(Tensor ids, IReadOnlyList<KvCache>? caches = null)
+    public Tensor Hidden(Tensor ids, IReadOnlyList<KvCache>? caches = null, IReadOnlyList<IProjectionAdapters>? adapters = null)
     {
         using var scope = NewDisposeScope();
         var x = Embed(ids);
         for (int i = 0; i < _layers.Count; i++)
         {
             using var inner = NewDisposeScope();
-            x = DecoderLayer.Forward(x, _layers[i], Config.Layers[i], Config, _rope, cache: caches?[i]).MoveToOuterDisposeScope();
+            x = DecoderLayer.Forward(x, _layers[i], Config.Layers[i], Config, _rope, cache: caches?[i], adapters: adapters?[i]).MoveToOuterDisposeScope();
         }
         return x.MoveToOuterDisposeScope();
     }
