@@ -11,7 +11,7 @@ namespace SlimLLM.Tuning;
 /// </summary>
 public sealed class LoraAdapterSet : IDisposable
 {
-    private LoraAdapterSet(IReadOnlyList<LayerAdapters> layers) => Layers = layers;
+    public LoraAdapterSet(IReadOnlyList<LayerAdapters> layers) => Layers = layers;
 
     public IReadOnlyList<LayerAdapters> Layers { get; }
 
