@@ -31,7 +31,7 @@ public static class ManifestErrorCode
         (InvalidValue, "value not allowed"),
         (ConflictingKeys, "conflicting keys"),
         (FileNotFound, "file or folder not found"),
-        (GlobMatchesNothing, "calibration pattern matches no file"),
+        (GlobMatchesNothing, "calibration or tuning pattern matches no file"),
         (DuplicateModelName, "duplicate model name"),
         (DuplicateKey, "duplicate key"),
         (InvalidModelName, "invalid model name"),

@@ -1,5 +1,6 @@
 using SlimLLM.Pruning.Engine;
 using SlimLLM.Pruning.Methods;
+using SlimLLM.Tuning;
 
 namespace SlimLLM.Manifest;
 
@@ -16,16 +17,19 @@ public static class ManifestKeys
     public const string Pruning = "pruning";
     public const string Evaluate = "evaluate";
     public const string Output = "output";
+    public const string Tuning = "tuning";
 
     public static IReadOnlyDictionary<string, IReadOnlyList<string>> Sections { get; } = new Dictionary<string, IReadOnlyList<string>>
     {
         [Root] = ["cache", "models"],
-        [Model] = ["name", "source", "calibration", "pruning", "evaluate", "output", "device"],
+        [Model] = ["name", "source", "calibration", "pruning", "tuning", "evaluate", "output", "device"],
         [Source] = ["path", "nuget", "feed", "huggingface", "revision", "files"],
         [Calibration] = ["files", "samples", "seq_len", "seed", "mode", "batch_size"],
         [Pruning] = ["method", "target", "ratio", "pruned_layers", "alpha", "max_ratio", "recovery", "keep_lowest_1pct", "attention_criterion", "ffn_criterion", "channel_multiple"],
         [Evaluate] = ["text", "max_tokens", "seq_len", "max_perplexity_increase"],
         [Output] = ["dir", "formats", "gguf_type"],
+        [Tuning] = ["method", "files", "steps", "seq_len", "batch_size", "rank", "alpha", "learning_rate", "schedule", "warmup_steps", "weight_decay",
+            "max_grad_norm", "held_out_fraction", "targets", "seed", "activation_checkpointing"],
     };
 
     public static IReadOnlyList<KeyValuePair<string, PruningMethod>> Methods { get; } =
@@ -42,6 +46,13 @@ public static class ManifestKeys
 
     public static IReadOnlyList<KeyValuePair<string, Export.GgufOutputType>> GgufTypes { get; } =
         Export.GgufOutputTypes.Names.Select(n => KeyValuePair.Create(n, Export.GgufOutputTypes.Parse(n))).ToList();
+
+    public static IReadOnlyList<KeyValuePair<string, string>> TuningMethods { get; } = [new(TuningSettings.LoraMethod, TuningSettings.LoraMethod)];
+
+    public static IReadOnlyList<KeyValuePair<string, LearningRateSchedule>> Schedules { get; } =
+        Enum.GetValues<LearningRateSchedule>().Select(s => KeyValuePair.Create(s.ToString().ToLowerInvariant(), s)).ToList();
+
+    public static IReadOnlyList<KeyValuePair<string, string>> LoraTargetNames { get; } = LoraTargets.Names.Select(n => KeyValuePair.Create(n, n)).ToList();
 
     /// <summary>The model-level device values besides <c>cuda:N</c>.</summary>
     public static IReadOnlyList<string> Devices { get; } = ["auto", "cpu", "cuda"];

@@ -65,6 +65,11 @@ public static class ManifestTemplate
               # recovery: regression     # {{string.Join(" | ", MethodRegistry.RecoveryNames)}} (default: the method's own)
               # ffn_criterion: flap      # criterion for FFN channels instead of the method's (attention_criterion likewise)
               # channel_multiple: 32     # round every FFN width to a multiple of this (gguf_type q8_0 / q4_0 need 32)
+            # tuning:                    # LoRA recovery tuning of the pruned model, merged into it ('tuning: {}': every default)
+            #   files: [{{Quote(calibrationFiles)}}]   # training text (default: the calibration files)
+            #   steps: 200
+            #   learning_rate: 1e-4
+            #   rank: 8                  # the adapters' rank; targets: [q_proj, ..., down_proj] picks the projections
             evaluate:                    # perplexity of the dense and the pruned model; remove to skip
               - text: {{Quote(evaluationText)}}
                 max_tokens: 65536

@@ -27,11 +27,12 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
         var calibration = calibrationSection is null ? null : ReadCalibration(calibrationSection);
         var pruningSection = entry.Mapping("pruning", ManifestKeys.Pruning, true, "{ method: slimllm, target: 0.2 }");
         var pruning = pruningSection is null ? null : ReadPruning(pruningSection, calibration);
+        var (tuningOk, tuning) = ReadTuning(calibration);
         var evaluate = ReadEvaluate();
         var (outputRoot, formats, ggufType) = ReadOutput(pruning);
         var device = ReadDevice();
         if (name is null || source is null || calibration is null || pruning is null || evaluate is null || outputRoot is null || formats is null || device is null
-            || ggufType is null)
+            || ggufType is null || !tuningOk)
             return null;
         return new ModelSpec
         {
@@ -41,6 +42,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
             Source = source,
             Calibration = calibration,
             Pruning = pruning,
+            Tuning = tuning,
             Evaluate = evaluate,
             OutputRoot = outputRoot,
             Formats = formats,
@@ -87,7 +89,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
 
     private CalibrationSpec? ReadCalibration(MappingReader section)
     {
-        var files = ExpandFiles(section);
+        var files = ExpandFiles(section, "calibration");
         var samples = section.Integer("samples", false, "32", 1);
         var seqLen = section.Integer("seq_len", false, "128", 2);
         var seed = section.Integer("seed", false, "42", int.MinValue);
@@ -104,14 +106,15 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
             mode?.Value ?? CalibrationMode.Sequential, batch?.Value ?? CalibrationSpec.DefaultBatchSize);
     }
 
-    private (List<string> Patterns, List<string> Files)? ExpandFiles(MappingReader section)
+    /// <summary>A <c>files:</c> list of files and patterns; <paramref name="what"/> ("calibration", "tuning") names them in messages.</summary>
+    private (List<string> Patterns, List<string> Files)? ExpandFiles(MappingReader section, string what)
     {
-        var patterns = section.StringList("files", true, allowSingle: true, "[\"data/calibration/**/*.txt\"]");
+        var patterns = section.StringList("files", true, allowSingle: true, $"[\"data/{what}/**/*.txt\"]");
         if (patterns is null) return null;
         if (patterns.Count == 0)
         {
-            section.Report(ManifestErrorCode.OutOfRange, section.KeyPosition("files")!.Value, "'calibration.files' lists no file.",
-                "List at least one file or pattern, e.g. 'files: [\"data/calibration/**/*.txt\"]'.");
+            section.Report(ManifestErrorCode.OutOfRange, section.KeyPosition("files")!.Value, $"{section.Name("files")} lists no file.",
+                $"List at least one file or pattern, e.g. 'files: [\"data/{what}/**/*.txt\"]'.");
             return null;
         }
         var files = new SortedSet<string>(StringComparer.Ordinal);
@@ -125,7 +128,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
                 else
                 {
                     ok = false;
-                    ReportMissingPath(p, "calibration file", file, Directory.Exists(file)
+                    ReportMissingPath(p, $"{what} file", file, Directory.Exists(file)
                         ? $"it is a folder; use a pattern such as '{p.Value.TrimEnd('/', '\\')}/**/*.txt'."
                         : null);
                 }
@@ -137,7 +140,7 @@ internal sealed partial class ModelEntryReader(MappingReader entry, string manif
             {
                 ok = false;
                 var why = Directory.Exists(root) ? $"searched under '{root}'" : $"folder '{root}' does not exist";
-                Diagnostics.Add(ManifestErrorCode.GlobMatchesNothing, p.Position, $"calibration pattern '{p.Value}' matches no file ({why}).",
+                Diagnostics.Add(ManifestErrorCode.GlobMatchesNothing, p.Position, $"{what} pattern '{p.Value}' matches no file ({why}).",
                     "Fix the pattern: it is relative to the manifest's folder, '*' matches within one folder and '**' any depth of folders.");
             }
             files.UnionWith(matches);

@@ -1,4 +1,6 @@
+using SlimLLM.Pipeline;
 using SlimLLM.Pruning.Engine;
+using SlimLLM.Tuning;
 
 namespace SlimLLM.Manifest;
 
@@ -13,6 +15,8 @@ public sealed record ModelSpec
     public required SourceSpec Source { get; init; }
     public required CalibrationSpec Calibration { get; init; }
     public required PruningSpec Pruning { get; init; }
+    /// <summary>The <c>tuning:</c> section, its files absolute (the calibration files when it names none); null: no tuning.</summary>
+    public TuningSettings? Tuning { get; init; }
     public required IReadOnlyList<EvaluateSpec> Evaluate { get; init; }
     /// <summary>The <c>output.dir</c> folder, absolute (default: <c>out</c> next to the manifest).</summary>
     public required string OutputRoot { get; init; }
@@ -25,7 +29,8 @@ public sealed record ModelSpec
     public string? CacheDir { get; init; }
     /// <summary>
     /// Where settings checked only once the model is open are written (<c>calibration.samples</c>, <c>calibration.seq_len</c>,
-    /// <c>evaluate[i].seq_len</c>, <c>evaluate</c>): the value, or its section when the default is used.
+    /// <c>evaluate[i].seq_len</c>, <c>evaluate</c>, <c>tuning</c> and every <c>tuning.KEY</c>): the value, or its section when the
+    /// default is used.
     /// </summary>
     public IReadOnlyDictionary<string, SourcePosition> SettingPositions { get; init; } = new Dictionary<string, SourcePosition>();
 
@@ -34,6 +39,35 @@ public sealed record ModelSpec
 
     /// <summary>The folder the pruned model is written to: <c>&lt;output.dir&gt;/&lt;name&gt;</c>.</summary>
     public string OutputDir => Path.Combine(OutputRoot, Name);
+
+    /// <summary>
+    /// The pipeline's job for this model, once its source is resolved to <paramref name="modelPath"/> (<paramref name="modelOrigin"/>:
+    /// how slimllm.json names a fetched model). A <paramref name="deviceOverride"/> other than auto replaces <see cref="Device"/>.
+    /// </summary>
+    public PruneJob ToPruneJob(string modelPath, string? modelOrigin, string? deviceOverride = null)
+    {
+        var manifestDir = Path.GetDirectoryName(ManifestPath)!;
+        return new PruneJob
+        {
+            Name = Name,
+            ModelPath = modelPath,
+            ModelOrigin = modelOrigin,
+            ProvenanceRoot = manifestDir,
+            CalibrationFiles = Calibration.Files,
+            Samples = Calibration.Samples,
+            SeqLen = Calibration.SeqLen,
+            Seed = Calibration.Seed,
+            Settings = ToPruneSettings(),
+            Evaluate = Evaluate.Select(e => new EvaluationSpec(e.Text, e.MaxTokens, e.SeqLen, e.MaxPerplexityIncrease)).ToList(),
+            Tuning = Tuning,
+            OutputDir = OutputDir,
+            Device = deviceOverride is null or "auto" ? Device : deviceOverride,
+            SettingsSource = ManifestPath,
+            ExportGguf = Formats.Contains(OutputFormat.Gguf),
+            GgufType = GgufType,
+            ProtectedPaths = [(manifestDir, "the manifest's folder"), (ManifestPath, "the manifest")],
+        };
+    }
 
     /// <summary>The engine's settings: the pruning section plus the calibration mode and batch size.</summary>
     public PruneSettings ToPruneSettings() => new()

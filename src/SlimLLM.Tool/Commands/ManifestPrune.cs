@@ -33,25 +33,7 @@ public static class ManifestPrune
                     ConfigRoot = manifest.Directory,
                     Offline = offline,
                 }, progress);
-                var job = new PruneJob
-                {
-                    Name = spec.Name,
-                    ModelPath = resolved.LocalPath,
-                    ModelOrigin = resolved.Origin,
-                    ProvenanceRoot = manifest.Directory,
-                    CalibrationFiles = spec.Calibration.Files,
-                    Samples = spec.Calibration.Samples,
-                    SeqLen = spec.Calibration.SeqLen,
-                    Seed = spec.Calibration.Seed,
-                    Settings = spec.ToPruneSettings(),
-                    Evaluate = spec.Evaluate.Select(e => new EvaluationSpec(e.Text, e.MaxTokens, e.SeqLen, e.MaxPerplexityIncrease)).ToList(),
-                    OutputDir = spec.OutputDir,
-                    Device = deviceOverride is null or "auto" ? spec.Device : deviceOverride,
-                    SettingsSource = manifest.Path,
-                    ExportGguf = spec.Formats.Contains(OutputFormat.Gguf),
-                    GgufType = spec.GgufType,
-                    ProtectedPaths = [(manifest.Directory, "the manifest's folder"), (manifest.Path, "the manifest")],
-                };
+                var job = spec.ToPruneJob(resolved.LocalPath, resolved.Origin, deviceOverride);
                 PruneReport report;
                 try { report = new PrunePipeline(progress, cacheRoot, Signals.Token, verify).Run(job); }
                 catch (SettingException e)

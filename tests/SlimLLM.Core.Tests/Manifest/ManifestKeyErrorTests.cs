@@ -22,7 +22,7 @@ public sealed class ManifestKeyErrorTests : IDisposable
     [Fact]
     public void Unknown_key_with_nothing_close_lists_the_valid_keys() =>
         _ws.SingleError(ManifestWorkspace.Minimal + "    colour: blue\n", 9, 5, "SLIM002",
-            "unknown key 'colour' in a model entry.", "Valid keys here: name, source, calibration, pruning, evaluate, output, device.");
+            "unknown key 'colour' in a model entry.", "Valid keys here: name, source, calibration, pruning, tuning, evaluate, output, device.");
 
     [Fact]
     public void Key_of_another_section_says_where_it_belongs() =>

@@ -42,6 +42,10 @@ public sealed class ManifestSchemaTests
         var ggufType = schema["$defs"]!["output"]!["properties"]!["gguf_type"]!;
         Assert.Equal(ManifestKeys.GgufTypes.Select(m => m.Key), Enum(ggufType));
         Assert.Equal(ManifestKeys.GgufTypes[0].Key, (string)ggufType["default"]!);
+        var tuning = schema["$defs"]!["tuning"]!["properties"]!;
+        Assert.Equal(ManifestKeys.TuningMethods.Select(m => m.Key), Enum(tuning["method"]));
+        Assert.Equal(ManifestKeys.Schedules.Select(m => m.Key), Enum(tuning["schedule"]));
+        Assert.Equal(ManifestKeys.LoraTargetNames.Select(m => m.Key), Enum(tuning["targets"]!["items"]));
     }
 
     [Fact]

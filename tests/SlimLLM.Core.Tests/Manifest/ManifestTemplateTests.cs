@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using SlimLLM.Manifest;
 using SlimLLM.Pruning.Engine;
 using SlimLLM.Pruning.Methods;
@@ -49,6 +50,22 @@ public sealed class ManifestTemplateTests : IDisposable
 
         Assert.Equal(ManifestTemplate.DefaultName, m.Name);
         Assert.Equal([_dir.File("data/calibration/books/one.txt")], m.Calibration.Files);
+    }
+
+    [Fact]
+    public void Template_tunes_only_once_its_tuning_example_is_uncommented()
+    {
+        File.WriteAllText(_dir.File("t.txt"), "text");
+        var text = ManifestTemplate.Render(modelPath: ".", calibrationFiles: "t.txt", evaluationText: "t.txt");
+        File.WriteAllText(_dir.File("slimllm.yaml"), text);
+        Assert.Null(Assert.Single(ManifestLoader.Load(_dir.File("slimllm.yaml")).Models).Tuning);
+
+        File.WriteAllText(_dir.File("slimllm.yaml"), Regex.Replace(text, "^    # (tuning:|  [a-z_]+: )", "    $1", RegexOptions.Multiline));
+        var t = Assert.Single(ManifestLoader.Load(_dir.File("slimllm.yaml")).Models).Tuning;
+
+        Assert.NotNull(t);
+        Assert.Equal([_dir.File("t.txt")], t.Files);
+        Assert.Equal((200, 1e-4, 8), (t.Steps, t.LearningRate, t.Rank));
     }
 
     [Fact]
