@@ -10,6 +10,7 @@ var root = new RootCommand("slimllm: structured pruning of LLaMA-family models w
     PruneCommand.Create(),
     InitCommand.Create(),
     ExportCommand.Create(),
+    TuneCommand.Create(),
     CacheCommand.Create(),
     DoctorCommand.Create(),
     BackendCommand.Create(),

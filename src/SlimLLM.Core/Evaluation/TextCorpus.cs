@@ -9,7 +9,7 @@ public static class TextCorpus
     public static string Read(string path)
     {
         if (!File.Exists(path))
-            throw new SlimLLMException(path, "text file not found.", "Check the path of the evaluation or calibration text.");
+            throw new SlimLLMException(path, "text file not found.", "Check the path of the calibration, evaluation or tuning text.");
         string text;
         try
         {

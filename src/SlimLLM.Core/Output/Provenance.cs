@@ -18,6 +18,8 @@ public sealed record Provenance
     public required IReadOnlyList<LayerInfo> Layers { get; init; }
     public required ParameterInfo Parameters { get; init; }
     public IReadOnlyList<EvaluationInfo> Evaluation { get; init; } = [];
+    /// <summary>With <c>tuning:</c>: how the pruned model was tuned (its weights are the merged ones).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public TuningInfo? Tuning { get; init; }
 
     public sealed record BaseModelInfo(string Path, string Format, string Architecture);
     /// <param name="AttentionCriterion">The criterion that picked the KV groups (the method's unless another was named).</param>
@@ -38,6 +40,21 @@ public sealed record Provenance
         /// <summary>With a quantised <c>output.gguf_type</c>: that type, and the pruned model's perplexity with its weights quantised so.</summary>
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? GgufType { get; init; }
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? QuantizedPerplexity { get; init; }
+        /// <summary>With <c>tuning:</c>: the pruned model's perplexity before tuning (<see cref="PrunedPerplexity"/> is after).</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? UntunedPerplexity { get; init; }
+    }
+
+    public sealed record TuningLossInfo(double TrainStart, double TrainEnd, double HeldOutStart, double HeldOutEnd);
+
+    public sealed record TuningInfo(string Method, IReadOnlyList<string> Files, int Steps, int SeqLen, int BatchSize, int Rank, double Alpha,
+        double LearningRate, string Schedule, int WarmupSteps, double WeightDecay, double MaxGradNorm, double HeldOutFraction, IReadOnlyList<string> Targets,
+        int Seed, bool ActivationCheckpointing, long TrainingTokens, long HeldOutTokens, string Fingerprint, long TrainableParameters, TuningLossInfo Loss)
+    {
+        public static TuningInfo Create(SlimLLM.Tuning.TuningSettings s, SlimLLM.Tuning.TuningResult r, string? provenanceRoot) => new(SlimLLM.Tuning.TuningSettings.LoraMethod,
+            s.Files.Select(f => ProvenancePaths.Of(f, provenanceRoot)).ToList(), s.Steps, s.SeqLen, s.BatchSize, s.Rank, s.Alpha, s.LearningRate,
+            s.Schedule.ToString().ToLowerInvariant(), s.EffectiveWarmupSteps, s.WeightDecay, s.MaxGradNorm, s.HeldOutFraction,
+            SlimLLM.Tuning.LoraTargets.Names.Where(s.Targets.Contains).ToList(), s.Seed, s.ActivationCheckpointing, r.Text.TrainingTokens, r.Text.HeldOutTokens,
+            r.Text.Fingerprint, r.Adapters.ParameterCount, new TuningLossInfo(r.Losses.TrainStart, r.Losses.TrainEnd, r.Losses.HeldOutStart, r.Losses.HeldOutEnd));
     }
 
     public static readonly JsonSerializerOptions JsonOptions = new()

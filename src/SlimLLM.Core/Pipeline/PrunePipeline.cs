@@ -10,6 +10,7 @@ using SlimLLM.Models;
 using SlimLLM.Output;
 using SlimLLM.Progress;
 using SlimLLM.Pruning.Engine;
+using SlimLLM.Tuning;
 
 namespace SlimLLM.Pipeline;
 
@@ -59,7 +60,8 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         // and into model.gguf beside them when asked (staged with the rest: the folder appears with it or not at all).
         var storedDtype = PruningEngine.StoredDtype(source.Config);
         IPrunedLayerStore store = new StreamingLayerStore(folder.TempPath, storedDtype, PrunedModelWriter.DefaultMaxShardBytes);
-        var gguf = job.ExportGguf ? new GgufLayerStore(store, planned => OpenGguf(job, source, folder.TempPath, planned, output), storedDtype) : null;
+        // With tuning the GGUF is written from the tuned folder at the end instead (the same bytes `slimllm export` writes).
+        var gguf = job.ExportGguf && job.Tuning is null ? new GgufLayerStore(store, planned => OpenGguf(job, source, folder.TempPath, planned, output), storedDtype) : null;
         using var owned = gguf ?? store;
         store = owned;
         var result = new PruningEngine(_progress, cache, fingerprint).Run(source, calibration, job.Settings, compute, job.SettingsSource, store);
@@ -67,22 +69,40 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         using (result)
         {
             result.Timings.Time("write", () => PrunedModelWriter.Write(folder.TempPath, source, result));
+            var perplexity = new CachedPerplexity(compute, cache, fingerprint, _progress);
+            var texts = job.Evaluate.Select(spec => new EvaluationText(spec, source.Tokenizer)).ToList();
+
+            // The pruned model's layers as evaluated: the engine's chain of stored layers, and the tuning's key after tuning.
+            string? layersKey = result.StoredLayersKey;
+            using var tuning = job.Tuning is { } settings ? Tune(job, settings, folder.TempPath, compute, cache, fingerprint, result, perplexity, texts) : null;
+            if (tuning is not null)
+            {
+                layersKey = tuning.Result.Key is null || layersKey is null ? null : new CacheKey().Add("layers", layersKey).Add("tuning", tuning.Result.Key).Hash();
+                if (job.ExportGguf)
+                    result.Timings.Time("write", () => GgufExporter.Export(folder.TempPath, Path.Combine(folder.TempPath, "model.gguf"), job.GgufType, _progress, GgufExporter.ModelName(output)));
+            }
             if (gguf?.Result is { } written)
                 _progress.Info($"{job.Name}: model.gguf ({written.Architecture}, {written.Type.Name()}, {written.FileBytes:N0} bytes)");
 
             var evaluations = new List<Provenance.EvaluationInfo>();
             var summaries = new List<EvaluationSummary>();
-            foreach (var spec in job.Evaluate)
+            for (int i = 0; i < texts.Count; i++)
             {
-                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(spec, source, folder.TempPath, compute, cache, fingerprint, result.StoredLayersKey,
-                    job.ExportGguf ? job.GgufType : GgufOutputType.F16));
+                var spec = texts[i].Spec;
+                var (info, summary) = result.Timings.Time("evaluate", () => Evaluate(texts[i], perplexity, source, folder.TempPath, layersKey,
+                    job.ExportGguf ? job.GgufType : GgufOutputType.F16, tuning?.UntunedPerplexities[i]));
                 evaluations.Add(info with { Text = ProvenancePaths.Of(spec.Text, job.ProvenanceRoot) });
                 summaries.Add(summary);
-                _progress.Info($"{job.Name}: {Path.GetFileName(spec.Text)} perplexity {info.DensePerplexity:F3} dense -> {info.PrunedPerplexity:F3} pruned ({summary.PerplexityIncrease:+0.0%;-0.0%})" +
+                _progress.Info($"{job.Name}: {Path.GetFileName(spec.Text)} perplexity {info.DensePerplexity:F3} dense -> {info.PrunedPerplexity:F3} {(tuning is null ? "pruned" : "pruned and tuned")} ({summary.PerplexityIncrease:+0.0%;-0.0%})" +
+                               (info.UntunedPerplexity is double u ? $", {u:F3} untuned" : "") +
                                (info.QuantizedPerplexity is double q ? $", {q:F3} as {info.GgufType}" : ""));
             }
 
-            var provenance = Provenance.Create(result, source, calibration, job) with { Evaluation = evaluations };
+            var provenance = Provenance.Create(result, source, calibration, job) with
+            {
+                Evaluation = evaluations,
+                Tuning = tuning is null ? null : Provenance.TuningInfo.Create(job.Tuning!, tuning.Result, job.ProvenanceRoot),
+            };
             File.WriteAllText(Path.Combine(folder.TempPath, "slimllm.json"), provenance.ToJson());
             cancel.ThrowIfCancellationRequested();
             // A model that fails its gate must not replace the output a build or an app uses; it is kept beside it for a look.
@@ -93,7 +113,11 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
             return new PruneReport(job.Name, rejected ? rejectedDir : output, result.ForwardPasses, new CacheCounters(cache.Hits, cache.Misses), timings,
                 new ParameterSummary(result.DenseConfig.ParameterCount, result.Config.ParameterCount, result.DecoderParametersBefore,
                     result.DecoderParametersAfter, result.TargetReduction, result.AchievedDecoderReduction),
-                summaries, provenance, result.LayerTimings, job.InputFiles()) { Rejected = rejected };
+                summaries, provenance, result.LayerTimings, job.InputFiles())
+            {
+                Rejected = rejected,
+                Tuning = tuning is null ? null : new TuningSummary(tuning.Result.Losses, tuning.Result.ForwardPasses, tuning.Result.BackwardPasses, tuning.Result.Cached),
+            };
         }
     }
 
@@ -132,45 +156,55 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         return CalibrationSet.FromText(source.Tokenizer, text, job.Samples, job.SeqLen, job.Seed, string.Join(", ", job.CalibrationFiles));
     }
 
+    /// <summary>A pruned model tuned in place: its adapters, and the untuned model's perplexity on each evaluation text.</summary>
+    private sealed record TunedModel(TuningResult Result, IReadOnlyList<double> UntunedPerplexities) : IDisposable
+    {
+        public void Dispose() => Result.Dispose();
+    }
+
+    /// <summary>
+    /// Measures the untuned pruned model on every evaluation text, tunes it (or takes its adapters from the cache), and
+    /// replaces the weights in <paramref name="folder"/> with the merged ones.
+    /// </summary>
+    private TunedModel Tune(PruneJob job, TuningSettings settings, string folder, ComputeDevice compute, IStatisticsCache cache, string? fingerprint,
+        PruneResult result, CachedPerplexity perplexity, IReadOnlyList<EvaluationText> texts)
+    {
+        var untuned = texts.Select(t => result.Timings.Time("evaluate", () =>
+            perplexity.Measure(t, result.StoredLayersKey, () => ModelLoader.Open(folder), "perplexity (pruned, untuned)"))).ToList();
+        string? identity = fingerprint is null || result.StoredLayersKey is null ? null
+            : new CacheKey().Add("model", fingerprint).Add("layers", result.StoredLayersKey).Hash();
+        TuningResult tuned;
+        using (var pruned = ModelLoader.Open(folder))
+            tuned = result.Timings.Time("tune", () => LoraTuning.Run(pruned, identity, settings, compute, cache, _progress, job.Name, job.SettingsSource));
+        try
+        {
+            result.Timings.Time("write", () => TunedWeightsWriter.ReplaceIn(folder, tuned.Adapters, PrunedModelWriter.DefaultMaxShardBytes));
+            return new TunedModel(tuned, untuned);
+        }
+        catch
+        {
+            tuned.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>
     /// Dense and pruned perplexity, each streamed layer by layer (<see cref="StreamingPerplexity"/>): the dense layers from the
-    /// source, the pruned ones from the folder just written. Cached under the dense model's fingerprint, and for the pruned
-    /// model the chain of its stored layers that the engine built while pruning.
+    /// source, the pruned (and tuned) ones from the folder just written, cached under <paramref name="layersKey"/>.
     /// </summary>
-    private (Provenance.EvaluationInfo, EvaluationSummary) Evaluate(EvaluationSpec spec, IModelSource dense, string prunedFolder, ComputeDevice compute,
-        IStatisticsCache cache, string? denseFingerprint, string? prunedLayers, GgufOutputType ggufType)
+    private (Provenance.EvaluationInfo, EvaluationSummary) Evaluate(EvaluationText text, CachedPerplexity perplexity, IModelSource dense, string prunedFolder,
+        string? layersKey, GgufOutputType ggufType, double? untunedPerplexity)
     {
-        var text = TextCorpus.Read(spec.Text);
-        // Tokenizing a long text takes a second or more: only when a perplexity is not cached.
-        var tokens = new Lazy<int[]>(() => Perplexity.Tokenize(dense.Tokenizer, text, spec.MaxTokens));
-        var textHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
-        double Measure(string? layers, Func<IModelSource> open, string phase)
-        {
-            string? key = denseFingerprint is null || layers is null ? null : new CacheKey().Add("what", "perplexity").Add("algorithm", Pruning.PruningAlgorithm.Version)
-                .Add("model", denseFingerprint).Add("layers", layers).Add("text", textHash).Add("seq_len", spec.SeqLen).Add("max_tokens", spec.MaxTokens ?? -1)
-                .Add("dtype", compute.DType.ToString()).Add("device", compute.Device.type.ToString()).Hash();
-            if (key is not null && cache.TryGet("perplexity", key) is { } hit)
-            {
-                using var t = hit["perplexity"];
-                return t.item<double>();
-            }
-            using var source = open();
-            var ppl = StreamingPerplexity.Evaluate(source, tokens.Value, spec.SeqLen, compute, progress: _progress, phase: phase).Perplexity;
-            if (key is not null)
-                using (var t = TorchSharp.torch.tensor(ppl, TorchSharp.torch.ScalarType.Float64))
-                    cache.Put("perplexity", key, new Dictionary<string, TorchSharp.torch.Tensor> { ["perplexity"] = t });
-            return ppl;
-        }
-        double densePpl = Measure("dense", () => ModelLoader.Open(dense.Path), "perplexity (dense)");
-        double prunedPpl = Measure(prunedLayers, () => ModelLoader.Open(prunedFolder), "perplexity (pruned)");
+        var spec = text.Spec;
+        double densePpl = perplexity.Measure(text, "dense", () => ModelLoader.Open(dense.Path), "perplexity (dense)");
+        double prunedPpl = perplexity.Measure(text, layersKey, () => ModelLoader.Open(prunedFolder), "perplexity (pruned)");
         // A quantised model.gguf: the same measurement with the weights as the file holds them, never cached (it is cheap beside pruning).
         string? quantized = ggufType.IsQuantized() ? ggufType.Name() : null;
         double? quantizedPpl = quantized is null ? null
-            : Measure(null, () => new QuantizedWeightsSource(ModelLoader.Open(prunedFolder), ggufType), $"perplexity (pruned, {quantized})");
+            : perplexity.Measure(text, null, () => new QuantizedWeightsSource(ModelLoader.Open(prunedFolder), ggufType), $"perplexity (pruned, {quantized})");
         var info = new Provenance.EvaluationInfo(Path.GetFullPath(spec.Text), spec.SeqLen, spec.MaxTokens, densePpl, prunedPpl)
-            { GgufType = quantized, QuantizedPerplexity = quantizedPpl };
+            { GgufType = quantized, QuantizedPerplexity = quantizedPpl, UntunedPerplexity = untunedPerplexity };
         return (info, new EvaluationSummary(info.Text, info.DensePerplexity, info.PrunedPerplexity, spec.MaxPerplexityIncrease)
-            { GgufType = quantized, QuantizedPerplexity = quantizedPpl });
-
+            { GgufType = quantized, QuantizedPerplexity = quantizedPpl, UntunedPerplexity = untunedPerplexity });
     }
 }

@@ -37,6 +37,10 @@ public static class PruneResourceCheck
                 throw new SettingException($"evaluate[{i}].seq_len", job.SettingsSource, $"{Setting($"evaluate[{i}].seq_len", "the evaluation window")} is {job.Evaluate[i].SeqLen:N0}, above the model's context of {context:N0} tokens (max_position_embeddings of {source.Path}).",
                     $"Set it to at most {context:N0}.");
 
+        if (job.Tuning is { } tuning && tuning.SeqLen > context)
+            throw new SettingException("tuning.seq_len", job.SettingsSource, $"{Setting("tuning.seq_len", "--seq-len")} is {tuning.SeqLen:N0}, above the model's context of {context:N0} tokens (max_position_embeddings of {source.Path}).",
+                $"Set it to at most {context:N0}.");
+
         var estimate = PruneResourceEstimate.For(config, job.Samples, job.SeqLen, job.Settings.BatchSize, ElementSize(compute.DType),
             ElementSize(PruningEngine.StoredDtype(config)), job.Settings.Ratio.Target is double t ? 1 - t : null,
             job.Evaluate.Count == 0 ? null : job.Evaluate.Max(e => e.SeqLen), job.Evaluate.Count == 0 ? 0 : job.Evaluate.Max(EvaluationTokenBound),

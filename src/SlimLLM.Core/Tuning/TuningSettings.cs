@@ -39,6 +39,24 @@ public sealed record TuningSettings
     public bool ActivationCheckpointing { get; init; }
 
     public int EffectiveWarmupSteps => WarmupSteps ?? Steps / 10;
+
+    /// <summary>
+    /// What is out of range, by setting name (as the manifest spells it), with the fix: for settings that come from a command
+    /// line (the manifest reader reports the same ranges at their YAML lines).
+    /// </summary>
+    public IEnumerable<(string Option, string Problem, string Fix)> Problems()
+    {
+        if (Steps < 1) yield return ("steps", $"is {Steps}; at least 1 training step is needed.", "Give a positive number of steps, e.g. 200.");
+        if (SeqLen < 2) yield return ("seq_len", $"is {SeqLen}; a window needs at least 2 tokens.", "Give e.g. 128.");
+        if (BatchSize < 1) yield return ("batch_size", $"is {BatchSize}; at least 1 window per step is needed.", "Give e.g. 8.");
+        if (Rank < 1) yield return ("rank", $"is {Rank}; the LoRA rank must be at least 1.", "Give e.g. 8.");
+        if (!(Alpha > 0) || !double.IsFinite(Alpha)) yield return ("alpha", $"is {Alpha}; it must be positive.", "Give e.g. 16 (twice the rank).");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) yield return ("learning_rate", $"is {LearningRate}; it must be positive.", "Give e.g. 1e-4.");
+        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) yield return ("weight_decay", $"is {WeightDecay}; it cannot be negative.", "Give 0 for none.");
+        if (!(MaxGradNorm > 0) || !double.IsFinite(MaxGradNorm)) yield return ("max_grad_norm", $"is {MaxGradNorm}; it must be positive.", "Give e.g. 1.");
+        if (!(HeldOutFraction > 0 && HeldOutFraction < 0.5)) yield return ("held_out_fraction", $"is {HeldOutFraction}; it must be above 0 and below 0.5.", "Give e.g. 0.1.");
+        if (WarmupSteps is < 0 || WarmupSteps > Steps) yield return ("warmup_steps", $"is {WarmupSteps}; it must be between 0 and the {Steps} steps.", "Lower it, or leave it out (a tenth of the steps).");
+    }
 }
 
 /// <summary>The projections a LoRA adapter can be put on, by their Hugging Face module names.</summary>

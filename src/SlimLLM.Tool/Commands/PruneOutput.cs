@@ -59,8 +59,14 @@ public static class PruneOutput
                 {
                     text = e.Text, dense_perplexity = e.DensePerplexity, pruned_perplexity = e.PrunedPerplexity,
                     max_perplexity_increase = e.MaxPerplexityIncrease, failed = e.Failed,
-                    gguf_type = e.GgufType, quantized_perplexity = e.QuantizedPerplexity,
+                    gguf_type = e.GgufType, quantized_perplexity = e.QuantizedPerplexity, untuned_perplexity = e.UntunedPerplexity,
                 }),
+                tuning = r.Tuning is not { } tuning ? null : new
+                {
+                    cached = tuning.Cached, forward_passes = tuning.ForwardPasses, backward_passes = tuning.BackwardPasses,
+                    train_loss_start = tuning.Losses.TrainStart, train_loss_end = tuning.Losses.TrainEnd,
+                    held_out_loss_start = tuning.Losses.HeldOutStart, held_out_loss_end = tuning.Losses.HeldOutEnd,
+                },
                 layers = (r.LayerTimings ?? []).Select(l => new
                 {
                     layer = l.Layer, forward_seconds = l.ForwardSeconds, statistics_forward_seconds = l.StatisticsForwardSeconds,
@@ -84,7 +90,11 @@ public static class PruneOutput
                                   (r.Parameters.TargetReduction is double t ? $", target {-t:+0.0%;-0.0%})" : ")"));
             foreach (var e in r.Evaluation)
                 Console.Out.WriteLine($"  {Path.GetFileName(e.Text)}: perplexity {e.DensePerplexity:F3} -> {e.PrunedPerplexity:F3} ({e.PerplexityIncrease:+0.0%;-0.0%})" +
+                                      (e.UntunedPerplexity is double u ? $"; {u:F3} before tuning" : "") +
                                       (e.QuantizedPerplexity is double q ? $"; {q:F3} with the weights as model.gguf's {e.GgufType}" : ""));
+            if (r.Tuning is { } tuning)
+                Console.Out.WriteLine($"  tuning: loss {tuning.Losses.TrainStart:F4} -> {tuning.Losses.TrainEnd:F4}, held out {tuning.Losses.HeldOutStart:F4} -> {tuning.Losses.HeldOutEnd:F4}" +
+                                      (tuning.Cached ? " (adapters from the cache)" : $" ({tuning.BackwardPasses} steps)"));
             Console.Out.WriteLine($"  {r.ForwardPasses} calibration forward passes, {r.Timings["total_seconds"]:F1} s");
         }
     }

@@ -2,7 +2,7 @@ namespace SlimLLM.Tool.Cli.Progress;
 
 /// <summary>
 /// Progress as lines, for a stderr that is not a terminal (CI, MSBuild): a line when a phase starts, one per step with its
-/// time (for phases of many steps, such as perplexity windows or download bytes, one per tenth), one when it ends, and a
+/// time (for phases of many steps, such as perplexity windows, download bytes or training steps, one per tenth), one when it ends, and a
 /// heartbeat when nothing was written for <c>heartbeat</c> during a long step, so a log shows the run is alive.
 /// </summary>
 public sealed class LogProgressView(TextWriter writer, Func<TimeSpan> now, TimeSpan heartbeat, bool everyStep) : IProgressView
@@ -31,7 +31,7 @@ public sealed class LogProgressView(TextWriter writer, Func<TimeSpan> now, TimeS
             return;
         }
         bool tenth = clock.Total > 0 && clock.Done * 10 / clock.Total > _lastPrintedDone * 10 / clock.Total;
-        bool perStep = everyStep || (clock.Total is > 0 and <= StepLinesUpTo && !clock.CountsBytes);
+        bool perStep = everyStep || (clock.Total is > 0 and <= StepLinesUpTo && !clock.CountsBytes && !clock.CountsTrainingSteps);
         if (!perStep && !tenth) return;
         _lastPrintedDone = clock.Done;
         string took = perStep && !clock.CountsBytes ? Units.Invariant($" in {clock.LastStep.TotalSeconds:F1} s") : "";

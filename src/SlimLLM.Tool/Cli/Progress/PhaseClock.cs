@@ -18,6 +18,8 @@ public sealed class PhaseClock(string name, long total, TimeSpan start)
     public TimeSpan LastStep { get; private set; }
     /// <summary>Downloads count bytes; the other phases count steps (layers, windows).</summary>
     public bool CountsBytes { get; } = name.Contains("download", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Training steps (the tuning phase): many quick steps, whose loss the trainer logs itself every tenth.</summary>
+    public bool CountsTrainingSteps { get; } = name.EndsWith("tuning", StringComparison.OrdinalIgnoreCase);
     public bool Finished => Total > 0 && Done >= Total;
 
     /// <summary>Records progress; returns whether it moved.</summary>
