@@ -89,6 +89,21 @@ public class ProgressTests
     }
 
     [Fact]
+    public void Training_steps_get_a_line_per_tenth_even_when_few()
+    {
+        // 40 steps would get 40 lines as layers do; the trainer logs its loss every tenth itself.
+        var log = new Log(TimeSpan.FromSeconds(30));
+        log.At(0, p => p.Report("tuning", 0, 40));
+        for (int i = 1; i <= 40; i++) log.At(i * 0.5, p => p.Report("tuning", i, 40));
+
+        var lines = log.Lines;
+        Assert.Equal("tiny: tuning: started (40 steps)", lines[0]);
+        for (int t = 1; t <= 9; t++) Assert.StartsWith($"tiny: tuning: {t * 4}/40 (elapsed ", lines[t]);
+        Assert.Equal("tiny: tuning: done 40/40 in 20.0 s", lines[10]);
+        Assert.Equal(11, lines.Length);
+    }
+
+    [Fact]
     public void The_estimate_counts_down_during_a_step_and_grows_when_the_step_runs_longer_than_the_average()
     {
         var clock = new PhaseClock("pruning layers", 4, TimeSpan.Zero);
