@@ -14,7 +14,8 @@
 # runs `run` where there is a GPU and otherwise says that it is blocked (exit 3).
 #
 # Every phase runs on the device: calibration forward, statistics (the engine's DevicePlacement check fails the prune if a
-# statistics tensor is made elsewhere), selection, recovery, the streamed evaluation and model.gguf written layer by layer.
+# statistics tensor is made elsewhere), selection, recovery, the streamed evaluation and model.gguf written layer by layer;
+# then `slimllm tune` (LoRA training) of the pruned model on CUDA against the same on the CPU.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data="$root/.gpu-data"
@@ -39,6 +40,12 @@ YAML
 
 blocked() { echo "gpu-check: BLOCKED: $*" >&2; exit 3; }
 
+# LoRA tuning of the CPU reference's pruned model: $1 = slimllm.dll, $2 = device, $3 = output folder.
+tune() {
+  dotnet "$1" tune -m "$data/cpu-ref/$model_name" --text "$data/text/tinystories-valid.txt" -o "$3" --steps 20 --seq-len 64 \
+    --learning-rate 1e-3 --eval "$data/text/tinystories-valid.txt" --max-tokens $eval_tokens --device "$2" --no-cache --json
+}
+
 if [[ $mode == prepare ]]; then
   shared=$(cd "$root/.." && pwd)/shared/data
   [[ -d $shared/models/$model_name ]] || { echo "no $shared/models/$model_name" >&2; exit 2; }
@@ -57,6 +64,7 @@ if [[ $mode == prepare ]]; then
   dotnet build "$root/src/SlimLLM.Tool" -nologo -v:q
   manifest cpu "$data/cpu-ref" > "$data/cpu.yaml"
   dotnet "$root/src/SlimLLM.Tool/bin/Debug/net10.0/slimllm.dll" prune "$data/cpu.yaml" --no-cache --json > "$data/cpu-ref.json"
+  tune "$root/src/SlimLLM.Tool/bin/Debug/net10.0/slimllm.dll" cpu "$data/cpu-tuned" > "$data/cpu-tuned.json"
   size=$(du -sm "$data" | cut -f1)
   echo "prepared $data: ${size} MiB (the device call carries at most 64 MiB with the repository)"
   (( size < 60 )) || { echo "too large to carry" >&2; exit 2; }
@@ -127,6 +135,22 @@ if not os.path.isfile(gguf): print("model.gguf was not written on CUDA"); sys.ex
 # perplexities within 1%.
 print(f"layers with different kept units: {mismatch}; pruned perplexity differs by {rel:.3%}")
 sys.exit(4 if mismatch or rel > 0.01 else 0)
+PY
+
+# LoRA tuning on CUDA (20 steps on the CPU reference's pruned model) against the same tuning on the CPU: other kernels and
+# rounding over 20 optimizer steps, so the losses and the tuned perplexity are compared within 2%, not to the bit.
+tune "$tool" cuda "$out/cuda-tuned" > "$out/cuda-tuned.json"
+python3 - "$data/cpu-tuned.json" "$out/cuda-tuned.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+worst = 0
+for k in ("train_loss_start", "train_loss_end", "held_out_loss_start", "held_out_loss_end"):
+    r = abs(a[k] - b[k]) / abs(a[k]); worst = max(worst, r)
+    print(f"tuning {k}: cpu {a[k]:.4f} cuda {b[k]:.4f} ({r:.3%})")
+pa, pb = a["evaluation"][0]["tuned_perplexity"], b["evaluation"][0]["tuned_perplexity"]
+worst = max(worst, abs(pa - pb) / pa)
+print(f"tuned perplexity: cpu {pa:.4f} cuda {pb:.4f}; seconds cpu {a['seconds']:.1f} cuda {b['seconds']:.1f}")
+sys.exit(4 if worst > 0.02 else 0)
 PY
 
 # Throughput: prune a LLaMA-7B-shaped random model (2 layers, bf16, vocab 32000, 32 x 128 calibration tokens) on CUDA with
