@@ -98,6 +98,7 @@ public class TuneCommandTests
     public void A_manifest_with_tuning_reports_the_losses_and_the_untuned_perplexity_in_json()
     {
         using var dir = TestData.NewTempDir();
+        File.Copy(TestData.TinyStoriesValid, dir.File("tune.txt"));
         File.WriteAllText(dir.File("slimllm.yaml"), $"""
             models:
               - name: slim
@@ -110,6 +111,7 @@ public class TuneCommandTests
                 pruning:
                   target: 0.5
                 tuning:
+                  files: [tune.txt]
                   steps: 8
                   seq_len: 64
                   learning_rate: 1e-3
@@ -127,6 +129,8 @@ public class TuneCommandTests
             Assert.InRange(tuning.GetProperty(loss).GetDouble(), 0.5, 10);
         var eval = model.GetProperty("evaluation")[0];
         Assert.True(eval.GetProperty("pruned_perplexity").GetDouble() < eval.GetProperty("untuned_perplexity").GetDouble());
+        // The build prunes again when a tuning text changes: it is one of the run's inputs.
+        Assert.Contains(dir.File("tune.txt"), model.GetProperty("inputs").EnumerateArray().Select(i => i.GetString()));
     }
 
     [Fact]
