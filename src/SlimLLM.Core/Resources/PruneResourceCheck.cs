@@ -61,6 +61,9 @@ public static class PruneResourceCheck
                     "Lower evaluate max_tokens, evaluate on a machine with more memory or on a GPU (device: cuda), or remove the evaluation.");
         }
 
+        if (job.Tuning is { } tuningSettings && !compute.IsCuda)
+            TuningMemoryCheck(Shrunk(config, job.Settings.Ratio.Target ?? 0), tuningSettings, compute.DType, available, manifest ? "'tuning'" : "tuning", job.SettingsSource);
+
         long free = freeDisk ?? DiskSpace.FreeBytes(job.OutputDir) ?? long.MaxValue; // unknown: the writes will tell
         // model.gguf is written beside the safetensors, its matrices in output.gguf_type.
         long outputBytes = estimate.OutputBytes + (job.ExportGguf
@@ -73,6 +76,35 @@ public static class PruneResourceCheck
                        $"output about {CacheMaintenance.Format(outputBytes)}");
         return estimate;
     }
+
+    /// <summary>
+    /// LoRA tuning holds the whole pruned model, which pruning never does: refused up front when its estimate does not fit
+    /// (on the CPU; device memory is not estimated), naming what to change.
+    /// </summary>
+    public static Tuning.TuningMemoryEstimate TuningMemoryCheck(ModelConfig pruned, Tuning.TuningSettings s, ScalarType computeDtype, long available,
+        string setting, string? file)
+    {
+        var e = Tuning.TuningMemoryEstimate.For(pruned, s, ElementSize(computeDtype));
+        if (e.PeakBytes <= available) return e;
+        string need = $"LoRA tuning needs about {CacheMaintenance.Format(e.PeakBytes)} of memory (the pruned model's weights: {CacheMaintenance.Format(e.WeightBytes)}, " +
+                      $"activations of a step: {CacheMaintenance.Format(e.ActivationBytes + e.LogitBytes)}) but {CacheMaintenance.Format(available)} is available.";
+        string fix = e.WeightBytes >= available
+            ? "Tune on a GPU (device: cuda), or on a machine with more memory."
+            : s.ActivationCheckpointing ? "Lower batch_size or seq_len, or tune on a GPU (device: cuda)."
+            : "Set activation_checkpointing: true, lower batch_size or seq_len, or tune on a GPU (device: cuda).";
+        throw new SettingException("tuning", file, $"{setting}: {need}", fix);
+    }
+
+    /// <summary>The sizes a prune to <paramref name="target"/> roughly leaves, every layer shrunk alike (before the per-layer ratios are known).</summary>
+    private static ModelConfig Shrunk(ModelConfig config, double target) => config with
+    {
+        Layers = config.Layers.Select(l => l with
+        {
+            NumHeads = Math.Max(1, (int)Math.Round(l.NumHeads * (1 - target))),
+            NumKeyValueHeads = Math.Max(1, (int)Math.Round(l.NumKeyValueHeads * (1 - target))),
+            IntermediateSize = Math.Max(1, (int)Math.Round(l.IntermediateSize * (1 - target))),
+        }).ToList(),
+    };
 
     /// <summary>
     /// max_tokens, else the text's length in bytes plus 2: a bound, as the tokenizers here make at most one token per byte

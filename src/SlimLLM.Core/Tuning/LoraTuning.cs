@@ -61,6 +61,9 @@ public static class LoraTuning
             }
         }
 
+        if (!compute.IsCuda)
+            Resources.PruneResourceCheck.TuningMemoryCheck(model.Config, s, compute.DType,
+                Diagnostics.ProcessMemory.AvailableBytes(), settingsSource is null ? "tuning" : "'tuning'", settingsSource);
         using var loaded = LlamaModel.Load(model, compute.Device, compute.DType, Math.Max(s.SeqLen, 2), asStored: true);
         using var trained = new LoraTrainer(progress, name).Train(loaded, text, s, compute.Device);
         var tensors = trained.Adapters.ToTensors();
