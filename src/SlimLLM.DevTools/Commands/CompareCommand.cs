@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using SlimLLM.Calibration;
 using SlimLLM.Compute;
+using SlimLLM.Errors;
 using SlimLLM.Evaluation;
 using SlimLLM.Models;
 using SlimLLM.Pruning.Engine;
@@ -54,6 +55,8 @@ public static class CompareCommand
         {
             var progress = new StderrProgress();
             int sl = r.GetValue(seqLen);
+            if (r.GetValue(tuneRank) < 1 || r.GetValue(tuneBatch) < 1 || !(r.GetValue(tuneAlpha) > 0))
+                throw new SlimLLMException(null, "--tune-rank and --tune-batch-size must be at least 1 and --tune-alpha positive.", "Write e.g. --tune-rank 8 --tune-alpha 16 --tune-batch-size 8.");
             var tunings = r.GetValue(tuneSteps) <= 0 ? [] : CompareTuning.LearningRates(r.GetValue(tuneLr)!).Select(lr => new TuningSettings
             {
                 Files = [], Steps = r.GetValue(tuneSteps), LearningRate = lr, Rank = r.GetValue(tuneRank), Alpha = r.GetValue(tuneAlpha),

@@ -52,12 +52,14 @@ public class CompareCommandTests
         Assert.True(losses.GetProperty("held_out_end").GetDouble() < losses.GetProperty("held_out_start").GetDouble(), losses.ToString());
     }
 
-    [Fact]
-    public void Compare_rejects_a_learning_rate_that_is_not_a_positive_number()
+    [Theory]
+    [InlineData("--tune-lr", "1e-4,-3", "'-3' is not a learning rate")]
+    [InlineData("--tune-rank", "0", "--tune-rank and --tune-batch-size must be at least 1")]
+    public void Compare_rejects_bad_tuning_options_before_loading_the_model(string option, string value, string message)
     {
-        var r = ToolRunner.RunDev("compare", "--model", TestData.Stories260KGguf, "--text", TestData.TinyStoriesValid, "--tune-steps", "5", "--tune-lr", "1e-4,-3");
+        var r = ToolRunner.RunDev("compare", "--model", TestData.Stories260KGguf, "--text", TestData.TinyStoriesValid, "--tune-steps", "5", option, value);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("'-3' is not a learning rate", r.Stderr);
+        Assert.Contains(message, r.Stderr);
         Assert.DoesNotContain("   at ", r.Stderr);
     }
 
