@@ -3,12 +3,14 @@ using System.Diagnostics;
 using System.Globalization;
 using SlimLLM.Calibration;
 using SlimLLM.Compute;
+using SlimLLM.Errors;
 using SlimLLM.Evaluation;
 using SlimLLM.Models;
 using SlimLLM.Pruning.Engine;
 using SlimLLM.Pruning.Methods;
 using SlimLLM.Tool.Cli;
 using SlimLLM.Tool.Commands;
+using SlimLLM.Tuning;
 
 namespace SlimLLM.DevTools.Commands;
 
@@ -18,7 +20,9 @@ namespace SlimLLM.DevTools.Commands;
 /// </summary>
 public static class CompareCommand
 {
-    public sealed record Row(string Method, string Recovery, double? Target, double AchievedDecoder, double AchievedModel, double[] Perplexities, double PruneSeconds);
+    /// <summary>One table row; <paramref name="Tuning"/> (with its losses and time) only on a row tuned with LoRA after pruning.</summary>
+    public sealed record Row(string Method, string Recovery, double? Target, double AchievedDecoder, double AchievedModel, double[] Perplexities, double PruneSeconds,
+        string? Tuning = null, TuningLosses? TuningLosses = null, double? TuneSeconds = null);
 
     public static Command Create()
     {
@@ -37,16 +41,29 @@ public static class CompareCommand
         var seqLen = new Option<int>("--seq-len") { DefaultValueFactory = _ => 128, Description = "Calibration and evaluation window." };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42, Description = "Calibration seed." };
         var mode = new Option<string>("--mode") { DefaultValueFactory = _ => "sequential", Description = string.Join(" | ", MethodRegistry.ModeNames) + "." };
+        var tuneSteps = new Option<int>("--tune-steps") { DefaultValueFactory = _ => 0,
+            Description = "LoRA steps after pruning (0: none): each pruned row is followed by one tuned row per --tune-lr, tuned on the calibration part of --text (the trainer holds out its last tenth) with the merged weights evaluated." };
+        var tuneLr = new Option<string>("--tune-lr") { DefaultValueFactory = _ => TuningSettings.DefaultLearningRate.ToString(CultureInfo.InvariantCulture), Description = "Peak learning rates of the tuned rows, comma-separated." };
+        var tuneRank = new Option<int>("--tune-rank") { DefaultValueFactory = _ => TuningSettings.DefaultRank, Description = "LoRA rank of the tuned rows." };
+        var tuneAlpha = new Option<double>("--tune-alpha") { DefaultValueFactory = _ => TuningSettings.DefaultAlpha, Description = "LoRA alpha of the tuned rows (scale alpha/rank)." };
+        var tuneBatch = new Option<int>("--tune-batch-size") { DefaultValueFactory = _ => TuningSettings.DefaultBatchSize, Description = "Windows of --seq-len per tuning step." };
         var device = CommonOptions.Device();
         var json = CommonOptions.Json();
         var cmd = new Command("compare", "Print the quality table: perplexity of SlimLLM and the baselines at several reductions, measured side by side.")
-            { model, text, holdout, extra, maxTokens, targets, methods, alpha, prunedLayers, samples, seqLen, seed, mode, device, json };
+            { model, text, holdout, extra, maxTokens, targets, methods, alpha, prunedLayers, samples, seqLen, seed, mode, tuneSteps, tuneLr, tuneRank, tuneAlpha, tuneBatch, device, json };
         cmd.SetAction(r =>
         {
             var progress = new StderrProgress();
+            int sl = r.GetValue(seqLen);
+            if (r.GetValue(tuneRank) < 1 || r.GetValue(tuneBatch) < 1 || !(r.GetValue(tuneAlpha) > 0))
+                throw new SlimLLMException(null, "--tune-rank and --tune-batch-size must be at least 1 and --tune-alpha positive.", "Write e.g. --tune-rank 8 --tune-alpha 16 --tune-batch-size 8.");
+            var tunings = r.GetValue(tuneSteps) <= 0 ? [] : CompareTuning.LearningRates(r.GetValue(tuneLr)!).Select(lr => new TuningSettings
+            {
+                Files = [], Steps = r.GetValue(tuneSteps), LearningRate = lr, Rank = r.GetValue(tuneRank), Alpha = r.GetValue(tuneAlpha),
+                SeqLen = sl, BatchSize = r.GetValue(tuneBatch), Seed = r.GetValue(seed),
+            }).ToList();
             using var source = ModelLoader.Open(r.GetValue(model)!);
             var compute = ComputeDevice.Resolve(r.GetValue(device), source.Config.TorchDtype);
-            int sl = r.GetValue(seqLen);
             var tokenizer = source.Tokenizer;
             var all = tokenizer.Encode(TextCorpus.Read(r.GetValue(text)!), addBos: false);
             int split = (int)(all.Length * (1 - r.GetValue(holdout)));
@@ -56,6 +73,7 @@ public static class CompareCommand
                 evalSets.Add((Path.GetFileName(e), Perplexity.Tokenize(tokenizer, TextCorpus.Read(e), r.GetValue(maxTokens))));
 
             double[] Evaluate(LlamaModel m) => evalSets.Select(e => Perplexity.Evaluate(m, e.Tokens, sl).Perplexity).ToArray();
+            var trainingText = tunings.Count == 0 ? null : TrainingText.FromTokens(all[..split], tokenizer.BosId!.Value, tunings[0], $"{r.GetValue(text)} (calibration part)");
             var rows = new List<Row>();
             using (var dense = LlamaModel.Load(source, compute.Device, compute.DType, Math.Max(sl, 128)))
                 rows.Add(new Row("dense", "-", null, 0, 0, Evaluate(dense), 0));
@@ -82,10 +100,29 @@ public static class CompareCommand
                     using var pruned = result.ToModel(compute.Device, compute.DType, Math.Max(sl, 128));
                     var recName = settings.EffectiveRecovery?.Name ?? MethodRegistry.NoRecovery;
                     rows.Add(new Row(parts[0], recName, target, result.AchievedDecoderReduction, result.AchievedModelReduction, Evaluate(pruned), seconds));
-                    progress.Info($"{parts[0]} ({recName}) at {(target * 100).ToString("F0", CultureInfo.InvariantCulture)}%: " + string.Join(", ", rows[^1].Perplexities.Select(p => p.ToString("F3", CultureInfo.InvariantCulture))));
+                    string name = $"{parts[0]} ({recName}) at {(target * 100).ToString("F0", CultureInfo.InvariantCulture)}%";
+                    progress.Info($"{name}: " + string.Join(", ", rows[^1].Perplexities.Select(p => p.ToString("F3", CultureInfo.InvariantCulture))));
+                    foreach (var tuning in tunings)
+                    {
+                        sw.Restart();
+                        var (tuned, losses) = CompareTuning.TuneAndMerge(result, trainingText!, tuning, compute, Math.Max(sl, 128), progress, $"{name}, {CompareTuning.Label(tuning)}");
+                        using (tuned)
+                        {
+                            double tuneSeconds = sw.Elapsed.TotalSeconds;
+                            rows.Add(rows[^1] with { Tuning = CompareTuning.Label(tuning), TuningLosses = losses, TuneSeconds = tuneSeconds, Perplexities = Evaluate(tuned) });
+                        }
+                        progress.Info($"{name}, {rows[^1].Tuning}: " + string.Join(", ", rows[^1].Perplexities.Select(p => p.ToString("F3", CultureInfo.InvariantCulture))));
+                    }
                 }
             }
-            if (r.GetValue(json)) Tool.Cli.Json.Print(new { model = source.Path, calibration_tokens = calibration.TokenCount, texts = evalSets.Select(e => e.Name), rows });
+            if (r.GetValue(json))
+                Tool.Cli.Json.Print(new
+                {
+                    model = source.Path, calibration_tokens = calibration.TokenCount, texts = evalSets.Select(e => e.Name),
+                    tuning = tunings.Count == 0 ? null : new { steps = tunings[0].Steps, rank = tunings[0].Rank, alpha = tunings[0].Alpha, seq_len = sl, batch_size = tunings[0].BatchSize,
+                        seed = tunings[0].Seed, learning_rates = tunings.Select(t => t.LearningRate), training_tokens = trainingText!.TrainingTokens, held_out_tokens = trainingText.HeldOutTokens },
+                    rows,
+                });
             else Console.Out.Write(Markdown(rows, evalSets.Select(e => e.Name).ToList()));
             return ExitCodes.Success;
         });
@@ -96,12 +133,15 @@ public static class CompareCommand
     {
         var ci = CultureInfo.InvariantCulture;
         var w = new StringWriter(ci);
-        w.WriteLine($"| method | recovery | target | decoder params removed | model params removed | {string.Join(" | ", texts.Select(t => "ppl " + t))} | prune s |");
-        w.WriteLine($"|---|---|---|---|---|{string.Concat(texts.Select(_ => "---|"))}---|");
+        // The tuning column only when a row was tuned: untuned tables print as they always have.
+        bool tuned = rows.Any(r => r.Tuning is not null);
+        string Tuning(Row r) => tuned ? " " + (r.Tuning ?? "-") + " |" : "";
+        w.WriteLine($"| method | recovery |{(tuned ? " tuning |" : "")} target | decoder params removed | model params removed | {string.Join(" | ", texts.Select(t => "ppl " + t))} | prune s |");
+        w.WriteLine($"|---|---|{(tuned ? "---|" : "")}---|---|---|{string.Concat(texts.Select(_ => "---|"))}---|");
         foreach (var r in rows)
-            w.WriteLine(string.Format(ci, "| {0} | {1} | {2} | {3} | {4} | {5} | {6:F2} |", r.Method, r.Recovery,
+            w.WriteLine(string.Format(ci, "| {0} | {1} |{7} {2} | {3} | {4} | {5} | {6:F2} |", r.Method, r.Recovery,
                 r.Target is double t ? Percent(t, "F0") : "-", Percent(r.AchievedDecoder, "F1"), Percent(r.AchievedModel, "F1"),
-                string.Join(" | ", r.Perplexities.Select(p => p.ToString("F2", ci))), r.PruneSeconds));
+                string.Join(" | ", r.Perplexities.Select(p => p.ToString("F2", ci))), r.PruneSeconds, Tuning(r)));
         return w.ToString();
 
         // "20.2%", as the tool prints changes (no space before the sign).
