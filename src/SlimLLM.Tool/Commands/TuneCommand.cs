@@ -70,6 +70,7 @@ public static class TuneCommand
                     train_loss_start = t.Losses.TrainStart, train_loss_end = t.Losses.TrainEnd, held_out_loss_start = t.Losses.HeldOutStart, held_out_loss_end = t.Losses.HeldOutEnd,
                     evaluation = report.Perplexities.Select(p => new { text = p.Text, untuned_perplexity = p.Untuned, tuned_perplexity = p.Tuned }),
                     cache = new { hits = report.Cache.Hits, misses = report.Cache.Misses }, seconds = report.Seconds,
+                    peak_rss_bytes = SlimLLM.Diagnostics.ProcessMemory.PeakResidentBytes(),
                 });
             else
             {
