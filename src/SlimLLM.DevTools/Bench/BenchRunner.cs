@@ -17,7 +17,7 @@ public sealed record BenchOutcome(IReadOnlyList<BenchResult> Results, IReadOnlyL
 /// </summary>
 public sealed class BenchRunner(ToolProcess slimllm, ToolProcess devTool, BenchSettings settings, Action<string> progress)
 {
-    /// <summary>The tune cases' training text: about 700 tokens of the calibration text, half held out (two loss windows each).</summary>
+    /// <summary>The tune cases' training text: about 700 tokens of the calibration text, 40% held out (two or three loss windows per part).</summary>
     public const int TuneTextChars = 3000;
 
     public BenchOutcome Run(BenchPlan plan)
@@ -83,7 +83,7 @@ public sealed class BenchRunner(ToolProcess slimllm, ToolProcess devTool, BenchS
         var args = new List<string>
         {
             "tune", "--model", model, "--text", text, "--out", output, "--steps", I(spec.Steps), "--batch-size", I(spec.BatchSize),
-            "--seq-len", I(spec.SeqLen), "--held-out-fraction", "0.5", "--device", settings.Device, "--no-cache", "--json",
+            "--seq-len", I(spec.SeqLen), "--held-out-fraction", "0.4", "--device", settings.Device, "--no-cache", "--json",
         };
         if (checkpointing) args.Add("--activation-checkpointing");
         progress($"[bench] {name}: {slimllm.CommandLine(args)}");
