@@ -8,17 +8,28 @@ namespace SlimLLM.DevTools.Bench;
 /// </summary>
 public static class TuneMemory
 {
+    /// <summary>(peak without - peak with checkpointing) / tokens per step: what checkpointing saved, per token; null without both peaks.</summary>
+    public static double? CheckpointingSavedBytesPerToken(TuneResult whole, TuneResult checkpointed) =>
+        whole.Run.PeakRssBytes is long a && checkpointed.Run.PeakRssBytes is long b ? (double)(a - b) / whole.TokensPerStep : null;
+
     /// <summary>
-    /// (peak whole graph - peak checkpointed) / ((layers - 1) x tokens per step): without checkpointing the backward pass
-    /// keeps every layer's activations, with it one layer's (the one being recomputed) plus each layer's input, so the
-    /// difference is about layers - 1 layers' worth. Null without both peaks or with fewer than two layers.
+    /// How the peak grows per token of a step between two runs of the same model and setting at different batch sizes:
+    /// everything that does not depend on the tokens (weights, adapters, optimizer, the runtime) cancels. Null without
+    /// both peaks or with equal token counts.
     /// </summary>
-    public static double? MeasuredBytesPerLayerToken(TuneResult whole, TuneResult checkpointed)
-    {
-        int layers = whole.Config.NumLayers;
-        if (whole.Run.PeakRssBytes is not long a || checkpointed.Run.PeakRssBytes is not long b || layers < 2) return null;
-        return (double)(a - b) / ((layers - 1) * (long)whole.TokensPerStep);
-    }
+    public static double? PeakBytesPerToken(TuneResult smaller, TuneResult larger) =>
+        smaller.Run.PeakRssBytes is long a && larger.Run.PeakRssBytes is long b && larger.TokensPerStep != smaller.TokensPerStep
+            ? (double)(b - a) / (larger.TokensPerStep - smaller.TokensPerStep) : null;
+
+    /// <summary>The float32 logits of a token, the log-softmax the loss keeps and their gradient: 3 x 4 bytes x vocab.</summary>
+    public static long LogitBytesPerToken(ModelConfig config) => 3L * 4 * config.VocabSize;
+
+    /// <summary>
+    /// The whole graph's peak growth per token (<see cref="PeakBytesPerToken"/>) less <see cref="LogitBytesPerToken"/>,
+    /// over the layers: the activations the backward pass keeps per layer and token.
+    /// </summary>
+    public static double LayerBytesPerToken(double wholeGraphPeakBytesPerToken, ModelConfig config) =>
+        (wholeGraphPeakBytesPerToken - LogitBytesPerToken(config)) / config.NumLayers;
 
     /// <summary>
     /// The float32 values per token the backward pass keeps for one decoder layer under LoRA adapters on all seven

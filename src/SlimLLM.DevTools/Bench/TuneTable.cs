@@ -29,7 +29,11 @@ public static class TuneTable
 
     public static string Format(IReadOnlyList<TuneResult> rows, bool markdown) => TextTable.Format(Columns, rows, markdown);
 
-    /// <summary>Per case run both ways: the measured activation bytes per layer and token against the counted ones, and the step-time ratio.</summary>
+    /// <summary>
+    /// Per case run both ways: what checkpointing saved per token and the step-time ratio. Per pair of cases at different
+    /// batch sizes: the whole graph's peak growth per token, and from it the activations per layer and token against the
+    /// counted ones.
+    /// </summary>
     public static IEnumerable<string> Notes(IReadOnlyList<TuneResult> rows)
     {
         foreach (var group in rows.GroupBy(r => r.Case.Name))
@@ -37,13 +41,22 @@ public static class TuneTable
             var whole = group.FirstOrDefault(r => !r.Checkpointing);
             var checkpointed = group.FirstOrDefault(r => r.Checkpointing);
             if (whole is null || checkpointed is null) continue;
-            var measured = TuneMemory.MeasuredBytesPerLayerToken(whole, checkpointed);
-            var counted = TuneMemory.CountedBytesPerLayerToken(whole.Config);
+            var saved = TuneMemory.CheckpointingSavedBytesPerToken(whole, checkpointed);
             var ratio = whole.Run.StepSeconds is double a && checkpointed.Run.StepSeconds is double b && a > 0 ? $"{b / a:F2}x" : "-";
             yield return string.Create(Inv,
-                $"{group.Key}: activations (peak RSS without - with checkpointing) / ((layers - 1) x {whole.TokensPerStep} tokens) = " +
-                $"{(measured is double m ? $"{m / 1e3:F0} kB" : "-")} per layer and token (counted, float32: {counted / 1e3:F0} kB); " +
+                $"{group.Key}: checkpointing lowered the peak RSS by {Kb(saved)} per token of a step ({whole.TokensPerStep} tokens, {whole.Config.NumLayers} layers); " +
                 $"step time with checkpointing {ratio} of without");
         }
+        var wholeRuns = rows.Where(r => !r.Checkpointing).OrderBy(r => r.TokensPerStep).ToList();
+        foreach (var (smaller, larger) in wholeRuns.Zip(wholeRuns.Skip(1)).Where(p => p.First.Case.Synth == p.Second.Case.Synth))
+        {
+            if (TuneMemory.PeakBytesPerToken(smaller, larger) is not double slope) continue;
+            yield return string.Create(Inv,
+                $"whole graph, {smaller.TokensPerStep} -> {larger.TokensPerStep} tokens per step: the peak grows {Kb(slope)} per token; less the logits' " +
+                $"{Kb(TuneMemory.LogitBytesPerToken(larger.Config))} (3 x 4 B x vocab), over {larger.Config.NumLayers} layers: " +
+                $"{Kb(TuneMemory.LayerBytesPerToken(slope, larger.Config))} per layer and token (counted, float32: {Kb(TuneMemory.CountedBytesPerLayerToken(larger.Config))})");
+        }
     }
+
+    private static string Kb(double? bytes) => bytes is double b ? (b / 1e3).ToString("F0", Inv) + " kB" : "-";
 }

@@ -19,9 +19,9 @@ public class TuneBenchTests
             : new DecoderLayerConfig(32, 32, 9189, ProjectionBiases.None))],
     };
 
-    private static TuneResult Result(bool checkpointing, long peak, double stepSeconds)
+    private static TuneResult Result(bool checkpointing, long peak, double stepSeconds, int batch = 8)
     {
-        var c = Assert.Single(BenchPlan.Create("tune", "/data").Cases);
+        var c = Assert.Single(BenchPlan.Create($"tune:{batch}", "/data").Cases);
         var run = TuneRun.Parse(Tuned.Replace("5000000000", peak.ToString(System.Globalization.CultureInfo.InvariantCulture)), stepSeconds);
         return new TuneResult(c, c.Name + (checkpointing ? " checkpointed" : ""), Pruned(), checkpointing, run);
     }
@@ -76,16 +76,23 @@ public class TuneBenchTests
     }
 
     [Fact]
-    public void Measured_activations_divide_the_peak_difference_by_all_layers_but_one_and_the_tokens_of_a_step()
+    public void Notes_give_what_checkpointing_saved_per_token_and_the_activations_per_layer_from_two_batch_sizes()
     {
         var whole = Result(false, 5_000_000_000, 30);
         var checkpointed = Result(true, 4_000_000_000, 45);
-        Assert.Equal(1e9 / (3 * 1024), TuneMemory.MeasuredBytesPerLayerToken(whole, checkpointed)!.Value, 6);
-        Assert.Null(TuneMemory.MeasuredBytesPerLayerToken(whole, checkpointed with { Run = checkpointed.Run with { PeakRssBytes = null } }));
+        var half = Result(false, 4_500_000_000, 15, batch: 4);
+        // 1e9 bytes over 1,024 tokens.
+        Assert.Equal(976_562.5, TuneMemory.CheckpointingSavedBytesPerToken(whole, checkpointed)!.Value, 6);
+        Assert.Null(TuneMemory.CheckpointingSavedBytesPerToken(whole, checkpointed with { Run = checkpointed.Run with { PeakRssBytes = null } }));
+        // 0.5e9 bytes over 512 more tokens, less 3 x 4 x 32,000 bytes of logits, over 4 layers.
+        Assert.Equal(976_562.5, TuneMemory.PeakBytesPerToken(half, whole)!.Value, 6);
+        Assert.Null(TuneMemory.PeakBytesPerToken(whole, whole));
+        Assert.Equal((976_562.5 - 384_000) / 4, TuneMemory.LayerBytesPerToken(976_562.5, whole.Config), 6);
         Assert.Equal([
-            "llama-7b L4 tune 8x128: activations (peak RSS without - with checkpointing) / ((layers - 1) x 1024 tokens) = 326 kB per layer and token " +
-            "(counted, float32: 284 kB); step time with checkpointing 1.50x of without",
-        ], TuneTable.Notes([whole, checkpointed]));
+            "llama-7b L4 tune 8x128: checkpointing lowered the peak RSS by 977 kB per token of a step (1024 tokens, 4 layers); step time with checkpointing 1.50x of without",
+            "whole graph, 512 -> 1024 tokens per step: the peak grows 977 kB per token; less the logits' 384 kB (3 x 4 B x vocab), over 4 layers: " +
+            "148 kB per layer and token (counted, float32: 284 kB)",
+        ], TuneTable.Notes([whole, checkpointed, half]));
     }
 
     [Fact]
