@@ -28,8 +28,8 @@ public static class BenchCommand
         var peak = new Option<double?>("--peak-tflops") { Description = "The device's peak TFLOP/s (e.g. 989 for an H200 in bf16): the forward GFLOP/s column then shows its share." };
         var markdown = new Option<bool>("--markdown") { Description = "Print the table as Markdown (for docs)." };
         var device = CommonOptions.Device();
-        var json = new Option<bool>("--json") { Description = "Print every case's raw prune --json result, the shapes and the derived numbers as one JSON object." };
-        var cmd = new Command("bench", "Time each pruning phase and peak memory, one `slimllm prune` child process per case, and print one table.")
+        var json = new Option<bool>("--json") { Description = "Print every case's raw prune --json (and tune --json) result, the shapes and the derived numbers as one JSON object." };
+        var cmd = new Command("bench", "Time each pruning phase and peak memory, one `slimllm prune` child process per case (and `slimllm tune` for the tune cases), and print one table (two with tune cases).")
             { cases, work, data, samples, seqLen, device, peak, markdown, json };
         cmd.SetAction(r =>
         {
