@@ -4,6 +4,7 @@
 #   build/bench.sh                          shared models and the cache-hit rebuild (a minute on 2 CPU cores)
 #   build/bench.sh --cases all --markdown   the table of docs/benchmarks.md
 #   build/bench.sh --cases memory           LLaMA-7B shape with 16 layers (slow; generates a 7 GB checkpoint once)
+#   build/bench.sh --cases tune             LoRA tuning of a pruned 4-layer LLaMA-7B shape, without and with checkpointing (slow)
 # The table goes to stdout, progress to stderr.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

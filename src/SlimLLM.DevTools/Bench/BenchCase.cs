@@ -6,7 +6,7 @@ namespace SlimLLM.DevTools.Bench;
 /// </summary>
 public sealed record BenchCase
 {
-    /// <summary>The --cases group it belongs to (shared, rebuild, llama-7b, scaling, memory, evaluate).</summary>
+    /// <summary>The --cases group it belongs to (shared, rebuild, llama-7b, scaling, memory, evaluate, tune).</summary>
     public required string Group { get; init; }
     /// <summary>The row label.</summary>
     public required string Name { get; init; }
@@ -19,7 +19,12 @@ public sealed record BenchCase
     public bool Rebuild { get; init; }
     /// <summary>Tokens of the evaluation text the prune also measures perplexity on (--eval, --max-tokens); null: none.</summary>
     public int? EvaluateTokens { get; init; }
+    /// <summary>After the prune, <c>slimllm tune</c> the pruned model without and with activation checkpointing; null: no tuning.</summary>
+    public TuneSpec? Tune { get; init; }
 }
+
+/// <summary>The training of a tune case: few steps of batch x seq_len tokens (the start and end losses on small text).</summary>
+public sealed record TuneSpec(int Steps, int BatchSize, int SeqLen);
 
 /// <summary>Two cases whose totals should differ by <see cref="Expected"/> if cost is linear in what changed.</summary>
 public sealed record ScalingPair(string What, string Smaller, string Larger, double Expected);

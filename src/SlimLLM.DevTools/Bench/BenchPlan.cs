@@ -6,10 +6,14 @@ namespace SlimLLM.DevTools.Bench;
 public sealed class BenchPlan
 {
     public const string TargetReduction = "0.2";
-    public static readonly string[] Groups = ["shared", "rebuild", "llama-7b", "scaling", "memory", "evaluate", "all"];
+    public static readonly string[] Groups = ["shared", "rebuild", "llama-7b", "scaling", "memory", "evaluate", "tune", "all"];
 
     /// <summary>The evaluation tokens of the evaluate case (its name says how many).</summary>
     public const int EvaluateTokens = 8192;
+    /// <summary>The tune case's training: 2 steps of 8 x 128 tokens (tune:B for B windows per step).</summary>
+    public static readonly TuneSpec Tuning = new(Steps: 2, BatchSize: 8, SeqLen: 128);
+    /// <summary>The tune case prunes with this many calibration sequences whatever --samples says: the prune is not what it measures.</summary>
+    public const int TuneCalibrationSamples = 8;
     public static readonly string[] SharedModels = ["tinystories-llama", "stories260k"];
 
     /// <summary>The scaling model: a custom shape small enough for a 2-core CPU, with LLaMA-3-style grouped KV heads.</summary>
@@ -73,6 +77,15 @@ public sealed class BenchPlan
                         SeqLen = seqLen, PrunedLayers = 4, EvaluateTokens = evalTokens,
                     });
                     break;
+                case "tune":
+                    // LoRA tuning at 7B shape, without and with activation checkpointing: the activations' share of the peak memory.
+                    int batch = sub is null ? Tuning.BatchSize : int.TryParse(sub, out var b) && b >= 1 ? b : throw Unknown(name);
+                    Add(new BenchCase
+                    {
+                        Group = group, Name = $"llama-7b L4 tune {batch}x{Tuning.SeqLen}", Synth = SynthSpec.Named("llama-7b", 4, "bf16", 32000),
+                        Samples = TuneCalibrationSamples, SeqLen = 128, PrunedLayers = 4, Tune = Tuning with { BatchSize = batch },
+                    });
+                    break;
                 default:
                     throw Unknown(name);
             }
@@ -81,5 +94,5 @@ public sealed class BenchPlan
     }
 
     private static SlimLLMException Unknown(string name) => new(null, $"unknown benchmark case '{name}'.",
-        $"Use a comma list of: {string.Join(", ", Groups)}, or shared:{string.Join("|", SharedModels)}, or evaluate:TOKENS (at least 128).");
+        $"Use a comma list of: {string.Join(", ", Groups)}, or shared:{string.Join("|", SharedModels)}, or evaluate:TOKENS (at least 128), or tune:BATCH.");
 }

@@ -12,6 +12,9 @@ public sealed record BenchReport(string Machine, IReadOnlyList<BenchResult> Resu
     /// <summary>A cache-hit rebuild of the shared model should take less tool time than this.</summary>
     public const double RebuildGoalSeconds = 1.0;
 
+    /// <summary>The tune cases' runs, printed as a second table after the prunes'.</summary>
+    public IReadOnlyList<TuneResult> Tunes { get; init; } = [];
+
     public IReadOnlyList<string> Notes
     {
         get
@@ -44,6 +47,10 @@ public sealed record BenchReport(string Machine, IReadOnlyList<BenchResult> Resu
         sb.Append('\n');
         foreach (var line in Notes.Append(BenchTable.Legend))
             sb.Append(markdown ? "- " : "").Append(line).Append('\n');
+        if (Tunes.Count == 0) return sb.ToString();
+        sb.Append('\n').Append(TuneTable.Format(Tunes, markdown)).Append('\n');
+        foreach (var line in TuneTable.Notes(Tunes).Append(TuneTable.Legend))
+            sb.Append(markdown ? "- " : "").Append(line).Append('\n');
         return sb.ToString();
     }
 
@@ -68,6 +75,15 @@ public sealed record BenchReport(string Machine, IReadOnlyList<BenchResult> Resu
             ["extra_over_forward"] = r.Run.ExtraOverForward,
             ["prune"] = r.Run.Raw.DeepClone(),
         }).ToArray()),
-        ["notes"] = new JsonArray(Notes.Select(n => (JsonNode)JsonValue.Create(n)).ToArray()),
+        ["tune"] = new JsonArray(Tunes.Select(t => (JsonNode)new JsonObject
+        {
+            ["case"] = t.Label,
+            ["activation_checkpointing"] = t.Checkpointing,
+            ["steps"] = t.Spec.Steps, ["batch_size"] = t.Spec.BatchSize, ["seq_len"] = t.Spec.SeqLen,
+            ["step_seconds"] = t.Run.StepSeconds,
+            ["counted_activation_bytes_per_layer_token"] = TuneMemory.CountedBytesPerLayerToken(t.Config),
+            ["tune"] = t.Run.Raw.DeepClone(),
+        }).ToArray()),
+        ["notes"] = new JsonArray(Notes.Concat(TuneTable.Notes(Tunes)).Select(n => (JsonNode)JsonValue.Create(n)).ToArray()),
     };
 }

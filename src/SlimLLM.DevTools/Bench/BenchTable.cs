@@ -1,13 +1,10 @@
 using System.Globalization;
-using System.Text;
 
 namespace SlimLLM.DevTools.Bench;
 
 /// <summary>Formats benchmark rows as one aligned text table or as a Markdown table.</summary>
 public static class BenchTable
 {
-    private sealed record Column(string Header, bool Left, Func<BenchResult, string> Value);
-
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     public const string Legend =
@@ -17,7 +14,7 @@ public static class BenchTable
         "+passes/fwd: the same with stats fwd counted as extra; " +
         "fwd GFLOP/s: dense calibration forward (2 x projection weights x tokens + 4 x tokens x seq_len x hidden per layer) / its time";
 
-    private static IReadOnlyList<Column> Columns(double? peakTflops) =>
+    private static IReadOnlyList<TableColumn<BenchResult>> Columns(double? peakTflops) =>
     [
         new("case", true, r => r.Label),
         new("shape", true, r => r.Shape),
@@ -40,26 +37,8 @@ public static class BenchTable
     /// <summary>The column headers, in order.</summary>
     public static IReadOnlyList<string> Headers => Columns(null).Select(c => c.Header).ToList();
 
-    public static string Format(IReadOnlyList<BenchResult> rows, bool markdown, double? peakTflops = null)
-    {
-        var columns = Columns(peakTflops);
-        var cells = rows.Select(r => columns.Select(c => c.Value(r)).ToArray()).ToList();
-        var sb = new StringBuilder();
-        if (markdown)
-        {
-            sb.Append("| ").AppendJoin(" | ", columns.Select(c => c.Header)).Append(" |\n");
-            sb.Append('|').AppendJoin("|", columns.Select(c => c.Left ? "---" : "---:")).Append("|\n");
-            foreach (var row in cells) sb.Append("| ").AppendJoin(" | ", row).Append(" |\n");
-            return sb.ToString();
-        }
-        var widths = columns.Select((c, i) => cells.Select(r => r[i].Length).Append(c.Header.Length).Max()).ToArray();
-        string Line(IEnumerable<string> values) =>
-            string.Join("  ", values.Select((v, i) => columns[i].Left ? v.PadRight(widths[i]) : v.PadLeft(widths[i]))).TrimEnd() + "\n";
-        sb.Append(Line(columns.Select(c => c.Header)));
-        sb.Append(Line(widths.Select(w => new string('-', w))));
-        foreach (var row in cells) sb.Append(Line(row));
-        return sb.ToString();
-    }
+    public static string Format(IReadOnlyList<BenchResult> rows, bool markdown, double? peakTflops = null) =>
+        TextTable.Format(Columns(peakTflops), rows, markdown);
 
     public static string Seconds(double? s) => s is double v && !double.IsNaN(v) ? v.ToString("F2", Inv) : "-";
 

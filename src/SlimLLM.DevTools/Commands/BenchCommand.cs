@@ -16,7 +16,9 @@ public static class BenchCommand
             Description = "Comma list: shared (tinystories-llama and stories260k; shared:NAME for one), rebuild (cache-hit rebuild of tinystories-llama), " +
                           "llama-7b (synthetic LLaMA-7B shape, 2 layers, bf16), scaling (custom shape at 4 and 8 layers, and 8 layers at half the tokens), " +
                           "memory (synthetic LLaMA-7B, 16 layers: slow, never part of all), evaluate (synthetic LLaMA-7B, 4 layers, with perplexity on 8,192 " +
-                          "wikitext-2 tokens; evaluate:N for N tokens; slow, never part of all), all (= shared,rebuild,llama-7b,scaling).",
+                          "wikitext-2 tokens; evaluate:N for N tokens; slow, never part of all), tune (synthetic LLaMA-7B, 4 layers, pruned with 8 x 128 " +
+                          "calibration tokens, then slimllm tune for 2 steps of 8 x 128 tokens without and with activation checkpointing: peak memory, " +
+                          "seconds per step and the activation bytes per layer and token; tune:B for B windows per step; slow, never part of all), all (= shared,rebuild,llama-7b,scaling).",
             DefaultValueFactory = _ => "shared,rebuild",
         };
         var work = new Option<string?>("--work") { Description = "Folder for the synthetic models (generated once, reused) and scratch output (default: bench/ in the slimllm cache)." };
@@ -26,8 +28,8 @@ public static class BenchCommand
         var peak = new Option<double?>("--peak-tflops") { Description = "The device's peak TFLOP/s (e.g. 989 for an H200 in bf16): the forward GFLOP/s column then shows its share." };
         var markdown = new Option<bool>("--markdown") { Description = "Print the table as Markdown (for docs)." };
         var device = CommonOptions.Device();
-        var json = new Option<bool>("--json") { Description = "Print every case's raw prune --json result, the shapes and the derived numbers as one JSON object." };
-        var cmd = new Command("bench", "Time each pruning phase and peak memory, one `slimllm prune` child process per case, and print one table.")
+        var json = new Option<bool>("--json") { Description = "Print every case's raw prune --json (and tune --json) result, the shapes and the derived numbers as one JSON object." };
+        var cmd = new Command("bench", "Time each pruning phase and peak memory, one `slimllm prune` child process per case (and `slimllm tune` for the tune cases), and print one table (two with tune cases).")
             { cases, work, data, samples, seqLen, device, peak, markdown, json };
         cmd.SetAction(r =>
         {
@@ -44,8 +46,8 @@ public static class BenchCommand
             var machine = MachineInfo.Describe(settings.Device);
             Console.Error.WriteLine($"[bench] {machine}");
             var libtorch = r.GetValue(BackendStartup.LibTorchOption);
-            var results = new BenchRunner(ToolProcess.Slimllm(libtorch), ToolProcess.Self(libtorch), settings, Console.Error.WriteLine).Run(plan);
-            var report = new BenchReport(machine, results, plan.Pairs, r.GetValue(peak));
+            var outcome = new BenchRunner(ToolProcess.Slimllm(libtorch), ToolProcess.Self(libtorch), settings, Console.Error.WriteLine).Run(plan);
+            var report = new BenchReport(machine, outcome.Results, plan.Pairs, r.GetValue(peak)) { Tunes = outcome.Tunes };
             if (r.GetValue(json)) Console.Out.WriteLine(report.ToJson().ToJsonString(Tool.Cli.Json.Options));
             else Console.Out.Write(report.Render(r.GetValue(markdown)));
             return ExitCodes.Success;

@@ -32,7 +32,7 @@ public class BenchPlanTests
     public void Unknown_case_names_the_choices()
     {
         var e = Assert.Throws<SlimLLMException>(() => BenchPlan.Create("shared,gpt", "/data"));
-        Assert.Equal("unknown benchmark case 'gpt'. Use a comma list of: shared, rebuild, llama-7b, scaling, memory, evaluate, all, or shared:tinystories-llama|stories260k, or evaluate:TOKENS (at least 128).", e.Message);
+        Assert.Equal("unknown benchmark case 'gpt'. Use a comma list of: shared, rebuild, llama-7b, scaling, memory, evaluate, tune, all, or shared:tinystories-llama|stories260k, or evaluate:TOKENS (at least 128), or tune:BATCH.", e.Message);
         Assert.Throws<SlimLLMException>(() => BenchPlan.Create("evaluate:100", "/data"));
     }
 
