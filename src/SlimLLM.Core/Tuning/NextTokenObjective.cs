@@ -38,10 +38,17 @@ public static class NextTokenObjective
             inputs.Add(model.Embed(ids));
             for (int l = 0; l < model.LayerCount; l++) inputs.Add(model.Layer(l, inputs[l], adapters.Layers[l]));
         }
-        var last = inputs[^1].detach().requires_grad_(true);
-        var headLoss = Of(model.Head(last), ids);
-        headLoss.backward();
-        var grad = last.grad!.detach();
+        double lossValue;
+        Tensor grad;
+        // The head's float32 logits (tokens x vocab, three times over) are released before the layers are recomputed.
+        using (NewDisposeScope())
+        {
+            var last = inputs[^1].detach().requires_grad_(true);
+            var headLoss = Of(model.Head(last), ids);
+            headLoss.backward();
+            lossValue = headLoss.item<float>();
+            grad = last.grad!.detach().MoveToOuterDisposeScope();
+        }
         for (int l = model.LayerCount - 1; l >= 0; l--)
         {
             using var layerScope = NewDisposeScope();
@@ -50,7 +57,7 @@ public static class NextTokenObjective
             model.Layer(l, input, adapters.Layers[l]).backward([grad]);
             if (l > 0) grad = input.grad!.detach().MoveToOuterDisposeScope();
         }
-        return headLoss.item<float>();
+        return lossValue;
     }
 
     private static Tensor Of(Tensor logits, Tensor ids)

@@ -19,16 +19,16 @@ public sealed record TuningMemoryEstimate(long WeightBytes, long AdapterBytes, l
         for (int l = 0; l < config.NumLayers; l++)
         {
             var layer = config.Layers[l];
-            long d = config.HiddenSize, q = (long)layer.NumHeads * config.HeadDim, kv = (long)layer.NumKeyValueHeads * config.HeadDim, f = layer.IntermediateSize;
+            long d = config.HiddenSize, q = (long)layer.NumHeads * config.HeadDim, f = layer.IntermediateSize;
             foreach (var name in s.Targets)
             {
                 var shape = LoraTargets.Role(name).Shape(layer, config.HiddenSize, config.HeadDim);
                 adapterParameters += (long)s.Rank * (shape[0] + shape[1]);
             }
-            // The tensors autograd keeps per token: the residual stream and both norms' inputs and outputs (~8 d), q, k, v
-            // and the attention output on both sides of RoPE and o_proj (~4 q + 2 kv), gate, up, silu and their product
-            // (~6 f), and the attention probabilities the CPU kernel keeps (one row of seq_len per head).
-            long perToken = 8 * d + 4 * q + 2 * kv + 6 * f + (long)layer.NumHeads * s.SeqLen;
+            // The tensors autograd keeps per token (counted in docs/benchmarks.md, "tune" case, and 95% of the measured growth
+            // at the LLaMA-7B shape): the layer input and the residual sum and both normalised inputs (4 d), the rotated q and
+            // k, v at the query width, the attention output and its copy (5 q), gate, silu(gate), up and their product (4 f).
+            long perToken = 4 * d + 5 * q + 4 * f;
             perTokenAll += perToken;
             perTokenLargest = Math.Max(perTokenLargest, perToken);
         }
