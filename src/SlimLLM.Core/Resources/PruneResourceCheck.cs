@@ -85,8 +85,9 @@ public static class PruneResourceCheck
         string setting, string? file)
     {
         var e = Tuning.TuningMemoryEstimate.For(pruned, s, ElementSize(computeDtype));
-        if (e.PeakBytes <= available) return e;
-        string need = $"LoRA tuning needs about {CacheMaintenance.Format(e.PeakBytes)} of memory (the pruned model's weights: {CacheMaintenance.Format(e.WeightBytes)}, " +
+        long peak = e.PeakBytes + PruneResourceEstimate.RuntimeBytes;
+        if (peak <= available) return e;
+        string need = $"LoRA tuning needs about {CacheMaintenance.Format(peak)} of memory (the pruned model's weights: {CacheMaintenance.Format(e.WeightBytes)}, " +
                       $"activations of a step: {CacheMaintenance.Format(e.ActivationBytes + e.LogitBytes)}) but {CacheMaintenance.Format(available)} is available.";
         string fix = e.WeightBytes >= available
             ? "Tune on a GPU (device: cuda), or on a machine with more memory."
