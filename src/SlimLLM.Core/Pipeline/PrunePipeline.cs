@@ -35,16 +35,7 @@ public sealed class PrunePipeline(IProgressReporter? progress = null, string? ca
         var rejectedDir = RejectedDir(output);
         using var source = ModelLoader.Open(job.ModelPath);
         var protectedPaths = ProtectedPaths(job, source).ToList();
-        OutputFolderGuard.Check(output, IsPrunedOutput, protectedPaths, job.SettingsSource); // before the lock file is made beside it
-        using var outputLock = OutputLock.Acquire(output, _progress, cancel);
-        // Checked again under the lock: another run may have just replaced the folder.
-        OutputFolderGuard.Check(output, IsPrunedOutput, protectedPaths, job.SettingsSource);
-        OutputFolderGuard.Check(rejectedDir, IsPrunedOutput, protectedPaths, job.SettingsSource);
-        int swept = StaleTemps.SweepFolder(Path.GetDirectoryName(output)!,
-            [AtomicFolder.TempPrefix(output), AtomicFolder.OldPrefix(output), AtomicFolder.TempPrefix(rejectedDir), AtomicFolder.OldPrefix(rejectedDir)],
-            untaggedAreStale: true);
-        if (cacheRoot is not null) swept += StaleTemps.SweepTree(cacheRoot);
-        if (swept > 0) _progress.Info($"{job.Name}: removed {swept} temporary file(s) or folder(s) left by runs that were killed");
+        using var outputLock = OutputClaim.Acquire([output, rejectedDir], protectedPaths, job.SettingsSource, cacheRoot, _progress, job.Name, cancel);
 
         var compute = ComputeDevice.Resolve(job.Device, source.Config.TorchDtype);
         _progress.Info($"{job.Name}: {source.Config.Architecture} from {source.Path}; device {compute.Device} ({compute.Reason})");

@@ -51,10 +51,7 @@ public sealed class TunePipeline(IProgressReporter? progress = null, string? cac
         protectedPaths.AddRange(job.Settings.Files.Concat(job.Evaluate.Select(e => e.Text)).Select(f => (Path.GetFullPath(f), "an input of this run")));
         if (cacheRoot is not null) protectedPaths.Add((cacheRoot, "the statistics cache"));
         protectedPaths.AddRange(OutputFolderGuard.CommonProtectedPaths());
-        OutputFolderGuard.Check(output, PrunePipeline.IsPrunedOutput, protectedPaths, null);
-        using var outputLock = OutputLock.Acquire(output, _progress, cancel);
-        OutputFolderGuard.Check(output, PrunePipeline.IsPrunedOutput, protectedPaths, null);
-        StaleTemps.SweepFolder(Path.GetDirectoryName(output)!, [AtomicFolder.TempPrefix(output), AtomicFolder.OldPrefix(output)], untaggedAreStale: true);
+        using var outputLock = OutputClaim.Acquire([output], protectedPaths, null, cacheRoot, _progress, name, cancel);
 
         int context = source.Config.MaxPositionEmbeddings;
         if (job.Settings.SeqLen > context)
